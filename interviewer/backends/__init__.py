@@ -1,0 +1,42 @@
+"""Interviewer and grader backends behind two small interfaces; chosen once at start-up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from interviewer.models import AnyCase, Level, Rubric, ScoreCard, Turn
+from interviewer.policy import Move
+from interviewer.session import RoundState
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """What a backend may know when it phrases a move: never the key points' wording unless it is
+    the hidden brief of an LLM interviewer, which is instructed never to repeat them."""
+
+    case: AnyCase
+    rubric: Rubric
+    state: RoundState
+    turns: Sequence[Turn]
+    coverage: dict[str, float]
+    now_s: float
+
+
+class Interviewer(Protocol):
+    name: str
+
+    def opening(self, case: AnyCase) -> str: ...
+
+    def phrase(self, move: Move, context: TurnContext) -> Iterator[str]:
+        """The interviewer's words for the move, as chunks (streamed where the backend can)."""
+        ...
+
+
+class Grader(Protocol):
+    name: str
+
+    def grade(
+        self, case: AnyCase, rubric: Rubric, answers: Sequence[str], level: Level = "mid"
+    ) -> ScoreCard: ...

@@ -1,0 +1,196 @@
+"""Loads and validates cases/ and rubrics/. Every problem names its file and field; the valid files
+load regardless of broken neighbours."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from interviewer.models import AnyCase, Case, Rubric
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CASES_DIR = PROJECT_ROOT / "cases"
+DEFAULT_RUBRICS_DIR = PROJECT_ROOT / "rubrics"
+MAX_FILE_BYTES = 256 * 1024
+MAX_ALIASES = 100
+
+_case_adapter: TypeAdapter[AnyCase] = TypeAdapter(Case)
+_KIND_TAGS = {"ml_case", "business_case", "system_design", "drill"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.field}: {self.message}"
+
+
+@dataclass
+class Catalog:
+    rubrics: dict[str, Rubric] = field(default_factory=dict)
+    cases: dict[str, AnyCase] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def case(self, case_id: str) -> AnyCase:
+        try:
+            return self.cases[case_id]
+        except KeyError:
+            known = ", ".join(sorted(self.cases)[:8])
+            raise KeyError(
+                f"no valid case with id {case_id!r}; `python -m interviewer list` shows them "
+                f"(e.g. {known})"
+            ) from None
+
+    def rubric_for(self, case: AnyCase) -> Rubric:
+        return self.rubrics[case.rubric]
+
+
+class _CountingLoader(yaml.SafeLoader):
+    """SafeLoader that refuses documents with many aliases (the 'billion laughs' shape)."""
+
+    aliases_seen = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            self.aliases_seen += 1
+            if self.aliases_seen > MAX_ALIASES:
+                raise yaml.YAMLError(f"more than {MAX_ALIASES} aliases; write the values out")
+        return super().compose_node(parent, index)
+
+
+def read_yaml(path: Path) -> tuple[dict[str, Any] | None, Problem | None]:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, Problem(path, "(file)", f"{size} bytes is over the {MAX_FILE_BYTES} limit")
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        return None, Problem(path, "(file)", f"not UTF-8 (byte {error.start}); save it as UTF-8")
+    except OSError as error:
+        return None, Problem(path, "(file)", f"cannot read: {error.strerror}")
+    try:
+        data = yaml.load(text, Loader=_CountingLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as error:
+        where = getattr(error, "problem_mark", None)
+        line = f"line {where.line + 1}: " if where is not None else ""
+        detail = getattr(error, "problem", None) or str(error)
+        return None, Problem(path, "(yaml)", f"{line}{detail}")
+    if not isinstance(data, dict):
+        return None, Problem(path, "(file)", "must be a mapping of fields, e.g. `id: ...`")
+    return data, None
+
+
+def _validation_problems(path: Path, error: ValidationError) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        loc = [str(part) for part in item["loc"] if str(part) not in _KIND_TAGS]
+        where = ".".join(loc) or "(file)"
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown field; check the spelling against the schema in DESIGN.md"
+        elif item["type"] == "missing":
+            message = "required field is missing"
+        elif item["type"] == "union_tag_invalid":
+            where, message = "kind", f"must be one of {sorted(_KIND_TAGS)}"
+        problems.append(Problem(path, where, message))
+    return problems
+
+
+def _stem_problem(path: Path, data: dict[str, Any]) -> Problem | None:
+    if data.get("id") != path.stem:
+        return Problem(path, "id", f"{data.get('id')!r} must equal the file name stem {path.stem!r}")
+    return None
+
+
+def _load_rubrics(paths: Iterable[Path], catalog: Catalog) -> None:
+    for path in paths:
+        data, problem = read_yaml(path)
+        if problem or data is None:
+            catalog.problems.append(problem or Problem(path, "(file)", "empty"))
+            continue
+        try:
+            rubric = Rubric.model_validate(data)
+        except ValidationError as error:
+            catalog.problems.extend(_validation_problems(path, error))
+            continue
+        if stem_problem := _stem_problem(path, data):
+            catalog.problems.append(stem_problem)
+        elif rubric.id in catalog.rubrics:
+            catalog.problems.append(Problem(path, "id", f"duplicate rubric id {rubric.id!r}"))
+        else:
+            catalog.rubrics[rubric.id] = rubric
+
+
+def cross_check(case: AnyCase, rubrics: dict[str, Rubric]) -> list[tuple[str, str]]:
+    """(field, message) for every reference from the case to its rubric that does not resolve."""
+    rubric = rubrics.get(case.rubric)
+    if rubric is None:
+        return [("rubric", f"no rubric {case.rubric!r}; known: {', '.join(sorted(rubrics))}")]
+    ids = set(rubric.criterion_ids)
+    problems = [
+        (f"key_points.{key}", f"not a criterion of rubric {rubric.id!r} ({', '.join(rubric.criterion_ids)})")
+        for key in case.key_points
+        if key not in ids
+    ]
+    problems += [
+        (f"follow_ups.{i}.criterion", f"{f.criterion!r} is not a criterion of rubric {rubric.id!r}")
+        for i, f in enumerate(case.follow_ups)
+        if f.criterion not in ids
+    ]
+    problems += [
+        (f"phases.{i}.criteria", f"{c!r} is not a criterion of rubric {rubric.id!r}")
+        for i, p in enumerate(case.phases)
+        for c in p.criteria
+        if c not in ids
+    ]
+    if case.kind != "drill":
+        problems += [
+            ("key_points", f"no key points for criterion {cid!r}; add 3-6 that a strong answer states")
+            for cid in rubric.criterion_ids
+            if cid not in case.key_points
+        ]
+    elif not case.key_points:
+        problems.append(("key_points", "a drill needs key points for at least one criterion"))
+    return problems
+
+
+def _load_cases(paths: Iterable[Path], catalog: Catalog) -> None:
+    for path in paths:
+        data, problem = read_yaml(path)
+        if problem or data is None:
+            catalog.problems.append(problem or Problem(path, "(file)", "empty"))
+            continue
+        try:
+            case = _case_adapter.validate_python(data)
+        except ValidationError as error:
+            catalog.problems.extend(_validation_problems(path, error))
+            continue
+        found = [Problem(path, f, m) for f, m in cross_check(case, catalog.rubrics)]
+        if stem_problem := _stem_problem(path, data):
+            found.append(stem_problem)
+        if case.id in catalog.cases:
+            found.append(Problem(path, "id", f"duplicate case id {case.id!r}"))
+        if found:
+            catalog.problems.extend(found)
+        else:
+            catalog.cases[case.id] = case
+
+
+def load_catalog(
+    cases_dir: Path = DEFAULT_CASES_DIR, rubrics_dir: Path = DEFAULT_RUBRICS_DIR
+) -> Catalog:
+    catalog = Catalog()
+    for folder, label in ((rubrics_dir, "rubrics"), (cases_dir, "cases")):
+        if not folder.is_dir():
+            catalog.problems.append(Problem(folder, "(folder)", f"the {label} folder does not exist"))
+    _load_rubrics(sorted(rubrics_dir.glob("*.yaml")) if rubrics_dir.is_dir() else [], catalog)
+    _load_cases(sorted(cases_dir.glob("*.yaml")) if cases_dir.is_dir() else [], catalog)
+    return catalog

@@ -1,0 +1,248 @@
+"""python -m interviewer ...: validate, list, score, eval, practice, report. JSON to stdout, logs to
+stderr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from interviewer.catalog import DEFAULT_CASES_DIR, DEFAULT_RUBRICS_DIR, Catalog, load_catalog
+from interviewer.models import LEVELS, ScoreCard
+from interviewer.store import Store, StoreError
+
+log = logging.getLogger("interviewer")
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one clear line, exit 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--cases-dir", type=Path, default=DEFAULT_CASES_DIR)
+    common.add_argument("--rubrics-dir", type=Path, default=DEFAULT_RUBRICS_DIR)
+    common.add_argument("--db", type=Path, default=None, help="SQLite file (or INTERVIEWER_DB)")
+    common.add_argument("--backend", choices=["offline", "openai"], default="offline")
+    common.add_argument("--base-url", default=None)
+    common.add_argument("--model", default=None)
+    common.add_argument("-v", "--verbose", action="store_true")
+
+    parser = argparse.ArgumentParser(prog="python -m interviewer", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("validate", parents=[common], help="check every case and rubric file")
+
+    listing = commands.add_parser("list", parents=[common], help="list cases")
+    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--kind", choices=["ml_case", "business_case", "system_design", "drill"])
+    listing.add_argument("--tag")
+    listing.add_argument("--level", choices=LEVELS)
+    listing.add_argument("--max-minutes", type=float)
+
+    score = commands.add_parser("score", parents=[common], help="score one answer")
+    score.add_argument("--case", required=True)
+    score.add_argument("--answer-file", type=Path, required=True)
+    score.add_argument("--level", choices=LEVELS, default="mid")
+    score.add_argument("--json", action="store_true")
+
+    evaluate = commands.add_parser("eval", parents=[common], help="agreement with human grades")
+    evaluate.add_argument("--answers", type=Path, required=True)
+    evaluate.add_argument("--json", action="store_true")
+
+    practice = commands.add_parser("practice", parents=[common], help="run an interview")
+    practice.add_argument("--case")
+    practice.add_argument("--resume", metavar="SESSION_ID")
+    practice.add_argument("--answers-file", type=Path)
+    practice.add_argument("--level", choices=LEVELS, default="mid")
+    practice.add_argument("--json", action="store_true")
+
+    report = commands.add_parser("report", parents=[common], help="a session's feedback report")
+    report.add_argument("session_id")
+    report.add_argument("--format", choices=["md", "json"], default="md")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(COMMANDS[args.command](args))
+    except (UsageError, KeyError, StoreError, FileNotFoundError, ValueError) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+
+
+# -- commands ---------------------------------------------------------------------------------------
+
+
+def _catalog(args: argparse.Namespace, quiet: bool = False) -> Catalog:
+    catalog = load_catalog(args.cases_dir, args.rubrics_dir)
+    if catalog.problems and not quiet:
+        print(
+            f"warning: {len(catalog.problems)} problem(s) in the content; the valid cases still load "
+            "(`python -m interviewer validate` lists them)",
+            file=sys.stderr,
+        )
+    return catalog
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    catalog = load_catalog(args.cases_dir, args.rubrics_dir)
+    for problem in catalog.problems:
+        print(problem)
+    print(
+        f"{len(catalog.cases)} cases and {len(catalog.rubrics)} rubrics valid, "
+        f"{len(catalog.problems)} problem(s)",
+        file=sys.stderr,
+    )
+    return 1 if catalog.problems else 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    catalog = _catalog(args)
+    rows = [
+        {
+            "id": c.id,
+            "title": c.title,
+            "kind": c.kind,
+            "rubric": c.rubric,
+            "duration_min": c.duration_min,
+            "levels": list(c.levels),
+            "tags": list(c.tags),
+            "seed_sections": list(c.seed_sections),
+        }
+        for c in sorted(catalog.cases.values(), key=lambda c: (c.kind, c.id))
+        if (args.kind is None or c.kind == args.kind)
+        and (args.tag is None or args.tag in c.tags)
+        and (args.level is None or args.level in c.levels)
+        and (args.max_minutes is None or c.duration_min <= args.max_minutes)
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            print(f"{row['id']:40s} {row['kind']:14s} {row['duration_min']:>4g} min  {', '.join(row['tags'])}")
+    return 0
+
+
+def _service(args: argparse.Namespace, catalog: Catalog) -> Any:
+    from interviewer.backends.factory import build_service
+
+    return build_service(
+        catalog,
+        Store(args.db),
+        backend=args.backend,
+        base_url=args.base_url,
+        model=args.model,
+    )
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{path}: not UTF-8 text (byte {error.start})") from error
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read: {error.strerror}") from error
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    catalog = _catalog(args)
+    catalog.case(args.case)
+    text = _read_text(args.answer_file)
+    from interviewer.backends.factory import build_grader
+
+    grader = build_grader(args.backend, base_url=args.base_url, model=args.model)
+    case = catalog.case(args.case)
+    card = grader.grade(case, catalog.rubric_for(case), [text], args.level)
+    print(card.model_dump_json(indent=2) if args.json else _card_text(card))
+    return 0
+
+
+def _card_text(card: ScoreCard) -> str:
+    lines = [f"{card.case}: {card.verdict} (overall {card.overall})", card.verdict_reason]
+    for c in card.criteria:
+        lines.append(f"  {c.title:28s} {c.level if c.level is not None else '-'}  {c.rationale}")
+    lines += [f"  -> {action}" for action in card.actions]
+    return "\n".join(lines)
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    for number, line in enumerate(_read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise UsageError(f"{path}:{number}: not valid JSON ({error.msg})") from error
+        if not isinstance(row, dict):
+            raise UsageError(f"{path}:{number}: each line must be a JSON object")
+        rows.append(row)
+    return rows
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from interviewer.evaluation import EvalRow, agreement
+
+    catalog = _catalog(args)
+    rows = []
+    for number, raw in enumerate(_jsonl(args.answers), start=1):
+        try:
+            rows.append(EvalRow.model_validate(raw))
+        except ValueError as error:
+            raise UsageError(f"{args.answers}:{number}: {error}") from error
+        catalog.case(rows[-1].case)
+    from interviewer.backends.factory import build_grader
+
+    grader = build_grader(args.backend, base_url=args.base_url, model=args.model)
+    result = agreement(rows, grader, catalog)
+    print(json.dumps(result, indent=2) if args.json else _agreement_text(result))
+    return 0
+
+
+def _agreement_text(result: dict[str, Any]) -> str:
+    return "\n".join(f"{key}: {value}" for key, value in result.items())
+
+
+def cmd_practice(args: argparse.Namespace) -> int:
+    from interviewer.practice import run_practice
+
+    catalog = _catalog(args, quiet=True)
+    if not args.case and not args.resume:
+        raise UsageError("give --case ID to start or --resume SESSION_ID to continue")
+    service = _service(args, catalog)
+    result = run_practice(service, args)
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from interviewer.report import report_json, report_markdown
+
+    catalog = _catalog(args, quiet=True)
+    store = Store(args.db)
+    render = report_json if args.format == "json" else report_markdown
+    print(render(store, catalog, args.session_id))
+    return 0
+
+
+COMMANDS = {
+    "validate": cmd_validate,
+    "list": cmd_list,
+    "score": cmd_score,
+    "eval": cmd_eval,
+    "practice": cmd_practice,
+    "report": cmd_report,
+}

@@ -1,0 +1,255 @@
+"""Offline evidence: which key points the candidate covered, and with which of their own words.
+
+A key point is compared with windows of the candidate's speech (each sentence, runs of two and three
+adjacent sentences, and a whole short turn) by two recalls, averaged:
+- soft recall: for each content word piece of the key point, the best cosine of its contextual MiniLM
+  vector with any word piece of the window (BERTScore-style);
+- lexical recall: the share of the key point's content-word stems the window uses.
+Words that already stand in the case prompt count for less: repeating the question shows nothing.
+Sentences addressed to the grader are never evidence. Credit is graded between two thresholds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from interviewer.embeddings import TokenVectors
+from interviewer.text import (
+    Span,
+    content_stems,
+    is_grader_directed,
+    has_specifics,
+    is_keyword_list,
+    normalise,
+    sentence_spans,
+    stem,
+)
+
+# Prompt words count for less in the soft recall and not at all in the lexical one.
+SOFT_PROMPT_WEIGHT = 0.3
+LEXICAL_PROMPT_WEIGHT = 0.0
+WHOLE_TURN_MAX_WORDS = 250
+MAX_WINDOW_SENTENCES = 3
+SEGMENT_WORDS = 95
+LEXICAL_SHARE = 0.5
+
+
+class TokenEmbedder(Protocol):
+    def token_vectors(self, texts: Sequence[str]) -> list[TokenVectors]: ...
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    low: float = 0.32  # below this a window says nothing about the key point
+    high: float = 0.62  # at or above it the key point is fully covered
+    quote_min_credit: float = 0.25  # a window is quoted as evidence from this credit on
+
+
+@dataclass(frozen=True)
+class PointMatch:
+    point: str
+    credit: float  # 0..1
+    quote: str | None  # the candidate's own words that earned the credit, verbatim
+    prose: bool  # the matching words are sentences, not a list of terms
+    specific: bool  # ... and carry a number, a reason or a decision
+
+
+@dataclass(frozen=True)
+class CriterionEvidence:
+    criterion: str
+    matches: list[PointMatch]
+
+    @property
+    def coverage(self) -> float:
+        return float(np.mean([m.credit for m in self.matches])) if self.matches else 0.0
+
+    @property
+    def prose_coverage(self) -> float:
+        """Coverage counting only key points matched by sentences, not by lists of terms."""
+        if not self.matches:
+            return 0.0
+        return float(np.mean([m.credit if m.prose else 0.0 for m in self.matches]))
+
+    def has_specifics(self, settings: MatchSettings) -> bool:
+        """Some evidence for this criterion carries a number, a reason or a decision."""
+        return any(m.specific and m.credit >= settings.quote_min_credit for m in self.matches)
+
+    def quotes(self, settings: MatchSettings) -> list[str]:
+        ranked = sorted(
+            (m for m in self.matches if m.quote and m.credit >= settings.quote_min_credit),
+            key=lambda m: -m.credit,
+        )
+        return list(dict.fromkeys(m.quote for m in ranked if m.quote))
+
+    def covered(self, threshold: float = 0.5) -> list[str]:
+        return [m.point for m in self.matches if m.credit >= threshold]
+
+    def missing(self, threshold: float = 0.5) -> list[str]:
+        return [m.point for m in self.matches if m.credit < threshold]
+
+
+@dataclass(frozen=True)
+class AnswerText:
+    """The candidate's turns split into quotable sentences, grader-directed ones set aside."""
+
+    turns: list[list[Span]]
+    sources: list[str]
+    ignored: list[str] = field(default_factory=list)
+
+
+def split_answers(answers: Sequence[str]) -> AnswerText:
+    turns: list[list[Span]] = []
+    ignored: list[str] = []
+    for answer in answers:
+        kept: list[Span] = []
+        for span in sentence_spans(answer):
+            if is_grader_directed(span.text):
+                ignored.append(span.text)
+            else:
+                kept.append(span)
+        turns.append(kept)
+    return AnswerText(turns, list(answers), ignored)
+
+
+@dataclass(frozen=True)
+class _Window:
+    sentences: tuple[int, ...]  # indexes into the flat sentence list
+    prose: bool
+    specific: bool
+
+
+def _windows(text: AnswerText) -> tuple[list[Span], list[_Window]]:
+    flat: list[Span] = []
+    windows: list[_Window] = []
+    for spans in text.turns:
+        base = len(flat)
+        flat.extend(spans)
+        count = len(spans)
+        sizes = set(range(1, min(MAX_WINDOW_SENTENCES, count) + 1))
+        if count and sum(len(s.text.split()) for s in spans) <= WHOLE_TURN_MAX_WORDS:
+            sizes.add(count)
+        for size in sorted(sizes):
+            for first in range(count - size + 1):
+                members = spans[first : first + size]
+                windows.append(
+                    _Window(
+                        tuple(range(base + first, base + first + size)),
+                        any(not is_keyword_list(m.text) for m in members),
+                        any(has_specifics(m.text) for m in members),
+                    )
+                )
+    return flat, windows
+
+
+def _sentence_vectors(turns: list[list[Span]], embedder: TokenEmbedder) -> list[np.ndarray]:
+    """Word-piece vectors per sentence, encoded in context: consecutive sentences of a turn are
+    embedded together in segments of up to SEGMENT_WORDS words, then split back by offsets."""
+    segments: list[str] = []
+    placements: list[tuple[int, int, int]] = []  # (segment, start, end) of each sentence
+    for spans in turns:
+        parts: list[str] = []
+        length = words = 0
+        for span in spans:
+            sentence = normalise(span.text)
+            count = len(sentence.split())
+            if parts and words + count > SEGMENT_WORDS:
+                segments.append(" ".join(parts))
+                parts, length, words = [], 0, 0
+            start = length + (1 if parts else 0)
+            placements.append((len(segments), start, start + len(sentence)))
+            parts.append(sentence)
+            length, words = start + len(sentence), words + count
+        if parts:
+            segments.append(" ".join(parts))
+    encoded = embedder.token_vectors(segments)
+    result: list[np.ndarray] = []
+    for segment, start, end in placements:
+        tv = encoded[segment]
+        rows = [i for i, (a, b) in enumerate(tv.offsets) if a >= start and b <= end]
+        result.append(tv.vectors[rows])
+    return result
+
+
+def _weights(pieces: list[str], prompt_stems: set[str]) -> np.ndarray:
+    return np.array(
+        [SOFT_PROMPT_WEIGHT if stem(p.lstrip("#")) in prompt_stems else 1.0 for p in pieces],
+        dtype=np.float32,
+    )
+
+
+def _stem_recall(point_stems: set[str], window_stems: set[str], prompt_stems: set[str]) -> float:
+    if not point_stems:
+        return 0.0
+    novel = point_stems - prompt_stems
+    weight = {s: 1.0 if s in novel else LEXICAL_PROMPT_WEIGHT for s in point_stems}
+    if not novel:  # the key point only repeats the prompt: fall back to plain recall
+        weight = dict.fromkeys(point_stems, 1.0)
+    return sum(weight[s] for s in point_stems & window_stems) / sum(weight.values())
+
+
+def gather_evidence(
+    key_points: Mapping[str, Sequence[str]],
+    answers: Sequence[str],
+    embedder: TokenEmbedder,
+    prompt: str = "",
+    settings: MatchSettings | None = None,
+) -> dict[str, CriterionEvidence]:
+    settings = settings or MatchSettings()
+    text = split_answers(answers)
+    flat, windows = _windows(text)
+    points = [(criterion, point) for criterion, ps in key_points.items() for point in ps]
+    evidence: dict[str, list[PointMatch]] = {criterion: [] for criterion in key_points}
+    if not windows:
+        for criterion, point in points:
+            evidence[criterion].append(PointMatch(point, 0.0, None, False, False))
+        return {c: CriterionEvidence(c, m) for c, m in evidence.items()}
+
+    prompt_stems = set(content_stems(prompt))
+    sentence_vectors = _sentence_vectors(text.turns, embedder)
+    point_vectors = embedder.token_vectors([p for _, p in points])
+    sentence_stems = [set(content_stems(s.text)) for s in flat]
+    window_stems = [set().union(*(sentence_stems[i] for i in w.sentences)) for w in windows]
+
+    for (criterion, point), pv in zip(points, point_vectors, strict=True):
+        point_stems = set(content_stems(point))
+        if len(pv.pieces):
+            weights = _weights(pv.pieces, prompt_stems)
+            # best cosine of each key-point piece within each sentence: (pieces, sentences)
+            per_sentence = np.stack(
+                [
+                    (pv.vectors @ sv.T).max(axis=1)
+                    if len(sv)
+                    else np.zeros(len(pv.pieces), np.float32)
+                    for sv in sentence_vectors
+                ],
+                axis=1,
+            )
+        scores: list[float] = []
+        for window, stems in zip(windows, window_stems, strict=True):
+            soft = 0.0
+            if len(pv.pieces):
+                best_piece = per_sentence[:, list(window.sentences)].max(axis=1)
+                soft = float((best_piece * weights).sum() / max(weights.sum(), 1e-6))
+            lexical = _stem_recall(point_stems, stems, prompt_stems)
+            # rounded: stable across batch shapes and machines
+            scores.append(round((1 - LEXICAL_SHARE) * soft + LEXICAL_SHARE * lexical, 4))
+        best = int(np.argmax(scores))
+        credit = float(np.clip((scores[best] - settings.low) / (settings.high - settings.low), 0, 1))
+        window = windows[best]
+        # Quote the single sentence of the window that says most of the key point.
+        by_sentence = {w.sentences[0]: sc for w, sc in zip(windows, scores, strict=True) if len(w.sentences) == 1}
+        quoted = max(window.sentences, key=lambda i: by_sentence.get(i, 0.0))
+        evidence[criterion].append(
+            PointMatch(
+                point,
+                round(credit, 4),
+                flat[quoted].text if credit > 0 else None,
+                window.prose,
+                window.specific,
+            )
+        )
+    return {c: CriterionEvidence(c, m) for c, m in evidence.items()}

@@ -1,0 +1,101 @@
+"""The `practice` command: an interview in the terminal, or scripted from a JSONL file of
+{"say": text, "at_s": seconds since the start} rows so timed rounds are reproducible."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from interviewer.models import Turn
+from interviewer.service import InterviewService
+
+
+class ScriptError(ValueError):
+    pass
+
+
+def scripted_answers(path: Any) -> Iterator[tuple[str, float | None]]:
+    last = 0.0
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ScriptError(f"{path}:{number}: not valid JSON ({error.msg})") from error
+            if not isinstance(row, dict) or not isinstance(row.get("say"), str):
+                raise ScriptError(f'{path}:{number}: each row needs "say": text')
+            at_s = row.get("at_s")
+            if at_s is not None:
+                if not isinstance(at_s, int | float) or at_s < last:
+                    raise ScriptError(
+                        f"{path}:{number}: at_s must be a number of seconds, not before the row above"
+                    )
+                last = float(at_s)
+            yield row["say"], (float(at_s) if at_s is not None else None)
+
+
+def typed_answers(interactive: bool) -> Iterator[tuple[str, float | None]]:
+    while True:
+        try:
+            line = input("\nyou> ") if interactive else sys.stdin.readline()
+        except EOFError:
+            return
+        if not interactive and line == "":
+            return
+        line = line.strip()
+        if line in ("/end", "/quit", "/done"):
+            return
+        if line:
+            yield line, None
+
+
+def _show(turn: Turn, quiet: bool) -> None:
+    if not quiet:
+        who = "interviewer" if turn.role == "interviewer" else "you"
+        print(f"\n[{turn.at_s / 60:5.1f} min · {turn.phase}] {who}: {turn.text}", flush=True)
+
+
+def run_practice(service: InterviewService, args: argparse.Namespace) -> dict[str, Any]:
+    quiet = bool(args.json)
+    if args.resume:
+        session = service.store.session(args.resume)
+        if session.status == "finished":
+            raise ValueError(f"session {session.id} has already ended; `report {session.id}` shows it")
+        print(f"resuming session {session.id}", file=sys.stderr)
+    else:
+        session = service.start(args.case, args.level)
+        print(f"session {session.id}", file=sys.stderr)
+        for turn in service.store.turns(session.id):
+            _show(turn, quiet)
+
+    answers = (
+        scripted_answers(args.answers_file)
+        if args.answers_file
+        else typed_answers(interactive=sys.stdin.isatty())
+    )
+    last_at: float | None = None
+    for text, at_s in answers:
+        if service.store.session(session.id).status == "finished":
+            print("the interviewer has closed the round; remaining answers ignored", file=sys.stderr)
+            break
+        last_at = at_s
+        for turn in service.submit(session.id, text, at_s):
+            _show(turn, quiet)
+
+    card = service.finish(session.id, at_s=last_at)
+    if not quiet:
+        print(f"\nverdict: {card.verdict} · overall {card.overall} · {card.verdict_reason}")
+        for action in card.actions:
+            print(f"  -> {action}")
+        print(f"\nfull report: python -m interviewer report {session.id}")
+    return {
+        "session_id": session.id,
+        "case": session.case_id,
+        "turns": [t.model_dump() for t in service.store.turns(session.id)],
+        "scorecard": card.model_dump(),
+    }

@@ -1,0 +1,48 @@
+"""Jinja2 templates for prompts and reports: StrictUndefined, rendered from typed models.
+
+The candidate's words are only ever passed in as values, never compiled as template source, so
+`{{ }}` or `{% %}` typed by a candidate stays literal text.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+TEMPLATES = Path(__file__).parent
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        undefined=StrictUndefined,
+        autoescape=False,  # Markdown and plain prompts, never HTML
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["quote_md"] = quote_markdown
+    env.filters["minutes"] = lambda seconds: f"{seconds / 60:.1f} min"
+    return env
+
+
+def quote_markdown(text: str) -> str:
+    """Candidate text as an inert Markdown block quote: no HTML, links or headings take effect."""
+    escaped = (
+        text.replace("\\", "\\\\")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("[", "\\[")
+        .replace("]", "\\]")
+        .replace("`", "\\`")
+        .replace("#", "\\#")
+    )
+    return "\n".join(f"> {line}" if line else ">" for line in escaped.splitlines()) or ">"
+
+
+def render(name: str, **values: Any) -> str:
+    return environment().get_template(name).render(**values)

@@ -1,0 +1,46 @@
+"""Feedback reports from the store: Markdown (jinja2 template) and JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from interviewer.catalog import Catalog
+from interviewer.models import ScoreCard, SessionInfo, Turn
+from interviewer.prompts import render
+from interviewer.session import time_per_phase
+from interviewer.store import Store
+
+
+def session_report(store: Store, catalog: Catalog, session_id: str) -> dict[str, Any]:
+    session = store.session(session_id)
+    turns = store.turns(session_id)
+    card = store.scorecard(session_id)
+    case = catalog.cases.get(session.case_id)
+    phases = time_per_phase(case, turns, session.duration_s) if case else {}
+    return {
+        "session": session.model_dump(),
+        "case_title": case.title if case else session.case_id,
+        "scorecard": card.model_dump() if card else None,
+        "time_per_phase_s": phases,
+        "turns": [t.model_dump() for t in turns],
+        "model_answer": case.model_answer if case and session.status == "finished" else "",
+    }
+
+
+def report_json(store: Store, catalog: Catalog, session_id: str) -> str:
+    return json.dumps(session_report(store, catalog, session_id), indent=2, ensure_ascii=False)
+
+
+def report_markdown(store: Store, catalog: Catalog, session_id: str) -> str:
+    data = session_report(store, catalog, session_id)
+    card = ScoreCard.model_validate(data["scorecard"]) if data["scorecard"] else None
+    return render(
+        "report.md.j2",
+        session=SessionInfo.model_validate(data["session"]),
+        title=data["case_title"],
+        card=card,
+        turns=[Turn.model_validate(t) for t in data["turns"]],
+        phases=data["time_per_phase_s"],
+        model_answer=data["model_answer"],
+    )

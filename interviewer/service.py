@@ -1,0 +1,183 @@
+"""The interview service: the one entry point the CLI and the pages use.
+
+Flow per candidate turn: store the words -> derive the round state from the stored turns -> gather
+evidence -> the policy picks a move -> the backend phrases it -> store the interviewer's turn.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from interviewer.backends import Grader, Interviewer, TurnContext
+from interviewer.backends.offline import OfflineGrader, OfflineInterviewer, phrase_offline
+from interviewer.catalog import Catalog
+from interviewer.models import AnyCase, Level, ScoreCard, SessionInfo, Turn
+from interviewer.policy import Move, next_move
+from interviewer.session import RoundState, derive_state
+from interviewer.store import Store
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class RoundView:
+    """What a page or the CLI shows about a running session."""
+
+    session: SessionInfo
+    case: AnyCase
+    turns: list[Turn]
+    state: RoundState
+    now_s: float
+
+    @property
+    def phase_remaining_s(self) -> float:
+        return self.state.phase_remaining_s(self.now_s)
+
+    @property
+    def round_remaining_s(self) -> float:
+        return self.state.round_remaining_s(self.now_s)
+
+
+class InterviewService:
+    def __init__(
+        self,
+        catalog: Catalog,
+        store: Store,
+        interviewer: Interviewer | None = None,
+        grader: Grader | None = None,
+        clock: Clock = time.time,
+        offline_grader: OfflineGrader | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.store = store
+        self.offline = offline_grader or OfflineGrader()
+        self.interviewer: Interviewer = interviewer or OfflineInterviewer()
+        self.grader: Grader = grader or self.offline
+        self.clock = clock
+        self._started: dict[str, float] = {}
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    def start(self, case_id: str, level: Level = "mid") -> SessionInfo:
+        case = self.catalog.case(case_id)
+        session = self.store.create_session(case.id, level, self.interviewer.name)
+        self._started[session.id] = self.clock()
+        first_phase = case.plan()[0].id
+        self.store.append_turn(
+            session.id,
+            Turn(index=0, role="interviewer", kind="opening", text=self.interviewer.opening(case),
+                 at_s=0.0, phase=first_phase, source=self.interviewer.name),
+        )
+        return session
+
+    def elapsed_s(self, session_id: str) -> float:
+        """Seconds since the session started, by the injected clock; resumes from the last turn
+        when this process did not start the session (a restart)."""
+        if session_id not in self._started:
+            turns = self.store.turns(session_id)
+            last = turns[-1].at_s if turns else 0.0
+            self._started[session_id] = self.clock() - last
+        return self.clock() - self._started[session_id]
+
+    def view(self, session_id: str, at_s: float | None = None) -> RoundView:
+        session = self.store.session(session_id)
+        case = self.catalog.case(session.case_id)
+        turns = self.store.turns(session_id)
+        state = derive_state(case, turns, self.store.time_extension_s(session_id))
+        now = at_s if at_s is not None else self.elapsed_s(session_id)
+        return RoundView(session, case, turns, state, now)
+
+    def extend_time(self, session_id: str, minutes: float) -> None:
+        self.store.extend_time(session_id, minutes * 60)
+
+    # -- turns ------------------------------------------------------------------------------------
+
+    def submit(self, session_id: str, text: str, at_s: float | None = None) -> list[Turn]:
+        """Store the candidate's words first, then reply. Returns the interviewer's new turns."""
+        return list(self._reply_turns(session_id, text, at_s, stream=None))
+
+    def submit_streaming(
+        self, session_id: str, text: str, on_chunk: Callable[[str], None], at_s: float | None = None
+    ) -> list[Turn]:
+        return list(self._reply_turns(session_id, text, at_s, stream=on_chunk))
+
+    def _reply_turns(
+        self,
+        session_id: str,
+        text: str,
+        at_s: float | None,
+        stream: Callable[[str], None] | None,
+    ) -> Iterator[Turn]:
+        view = self.view(session_id, at_s)
+        if view.session.status == "finished" or view.state.finished:
+            raise ValueError(f"session {session_id} has ended; start a new one to continue")
+        now = max(view.now_s, view.turns[-1].at_s if view.turns else 0.0)
+        self.store.append_turn(
+            session_id,
+            Turn(index=0, role="candidate", kind="answer", text=text, at_s=now,
+                 phase=view.state.phase.id),
+        )
+        turns = self.store.turns(session_id)
+        rubric = self.catalog.rubric_for(view.case)
+        coverage = self.offline.coverage(view.case, candidate_answers(turns))
+        move = next_move(view.case, rubric, view.state, coverage, text, now)
+        context = TurnContext(view.case, rubric, view.state, turns, coverage, now)
+        words, source = self._phrase(move, context, stream)
+        # A probe that carries a time reminder is stored as a nudge (it still asks its follow-up).
+        kind = "nudge" if move.kind == "probe" and move.time_note else move.kind
+        yield self.store.append_turn(
+            session_id,
+            Turn(index=0, role="interviewer", kind=kind, text=words, at_s=now, phase=move.phase,
+                 criterion=move.criterion, follow_up=move.follow_up_index, source=source),
+        )
+        if move.kind == "wrap_up":
+            self.store.finish_session(session_id, now)
+
+    def _phrase(
+        self, move: Move, context: TurnContext, stream: Callable[[str], None] | None
+    ) -> tuple[str, str]:
+        try:
+            chunks = []
+            for chunk in self.interviewer.phrase(move, context):
+                chunks.append(chunk)
+                if stream:
+                    stream(chunk)
+            return "".join(chunks).strip(), self.interviewer.name
+        except Exception as error:  # noqa: BLE001 - any backend fault falls back for this turn
+            words = phrase_offline(move, context)
+            if stream:
+                stream(words)
+            return words, f"offline-fallback ({type(error).__name__})"
+
+    # -- ending and scoring -----------------------------------------------------------------------
+
+    def finish(self, session_id: str, at_s: float | None = None) -> ScoreCard:
+        view = self.view(session_id, at_s)
+        if view.session.status != "finished":
+            if not view.state.finished:
+                self.store.append_turn(
+                    session_id,
+                    Turn(index=0, role="interviewer", kind="wrap_up",
+                         text="Let's stop here. Thank you; your feedback is ready.",
+                         at_s=view.now_s, phase=view.state.phase.id, source="offline"),
+                )
+            self.store.finish_session(session_id, view.now_s)
+        return self.score_session(session_id)
+
+    def score_session(self, session_id: str) -> ScoreCard:
+        session = self.store.session(session_id)
+        case = self.catalog.case(session.case_id)
+        answers = candidate_answers(self.store.turns(session_id))
+        card = self.grader.grade(case, self.catalog.rubric_for(case), answers, session.level)
+        self.store.save_scorecard(session_id, card)
+        return card
+
+    def score_text(self, case_id: str, text: str, level: Level = "mid") -> ScoreCard:
+        case = self.catalog.case(case_id)
+        return self.grader.grade(case, self.catalog.rubric_for(case), [text], level)
+
+
+def candidate_answers(turns: list[Turn]) -> list[str]:
+    return [t.text for t in turns if t.role == "candidate"]

@@ -1,0 +1,98 @@
+"""Interview state, derived from the stored turns: which phase runs, since when, what was asked.
+
+Nothing here keeps state of its own or reads a clock: the state is a pure function of the case and
+the turns so far, so a session resumes from the store after a refresh, a restart or a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from interviewer.models import AnyCase, Phase, Turn
+
+NUDGE_AT_SHARE = 0.8  # remind the candidate of the clock once 80% of a phase is used
+
+
+@dataclass(frozen=True)
+class RoundState:
+    phases: tuple[Phase, ...]
+    phase_index: int
+    phase_started_at: float
+    asked: frozenset[int]  # indexes of the case's follow-ups already asked: never ask twice
+    nudged_phase: bool  # the current phase already had its time reminder
+    finished: bool
+    time_extension_s: float = 0.0
+
+    @property
+    def phase(self) -> Phase:
+        return self.phases[self.phase_index]
+
+    @property
+    def is_last_phase(self) -> bool:
+        return self.phase_index == len(self.phases) - 1
+
+    @property
+    def next_phase(self) -> Phase | None:
+        return None if self.is_last_phase else self.phases[self.phase_index + 1]
+
+    @property
+    def round_budget_s(self) -> float:
+        return sum(p.minutes for p in self.phases) * 60 + self.time_extension_s
+
+    def phase_budget_s(self) -> float:
+        extra = self.time_extension_s if self.is_last_phase else 0.0
+        return self.phase.minutes * 60 + extra
+
+    def phase_elapsed_s(self, now_s: float) -> float:
+        return max(0.0, now_s - self.phase_started_at)
+
+    def phase_remaining_s(self, now_s: float) -> float:
+        return self.phase_budget_s() - self.phase_elapsed_s(now_s)
+
+    def round_remaining_s(self, now_s: float) -> float:
+        return self.round_budget_s - now_s
+
+    def phase_spent(self, now_s: float) -> bool:
+        return self.phase_elapsed_s(now_s) >= self.phase_budget_s()
+
+    def round_over(self, now_s: float) -> bool:
+        return now_s >= self.round_budget_s
+
+
+def derive_state(case: AnyCase, turns: Sequence[Turn], time_extension_s: float = 0.0) -> RoundState:
+    phases = tuple(case.plan())
+    index, started, nudged, finished = 0, 0.0, False, False
+    asked: set[int] = set()
+    ids = [p.id for p in phases]
+    for turn in turns:
+        if turn.role != "interviewer":
+            continue
+        if turn.kind == "phase_change" and turn.phase in ids:
+            index, started, nudged = ids.index(turn.phase), turn.at_s, False
+        elif turn.kind == "wrap_up":
+            finished = True
+        if turn.kind in ("probe", "nudge") and turn.follow_up is not None:
+            asked.add(turn.follow_up)
+        if turn.kind == "nudge":
+            nudged = True
+    return RoundState(phases, index, started, frozenset(asked), nudged, finished, time_extension_s)
+
+
+def time_per_phase(case: AnyCase, turns: Sequence[Turn], end_s: float | None = None) -> dict[str, float]:
+    """Seconds spent in each phase, from the phase-change turns."""
+    phases = [p.id for p in case.plan()]
+    spent = dict.fromkeys(phases, 0.0)
+    current, since = phases[0], 0.0
+    last = end_s if end_s is not None else (turns[-1].at_s if turns else 0.0)
+    for turn in turns:
+        if turn.role == "interviewer" and turn.kind == "phase_change" and turn.phase in spent:
+            spent[current] += max(0.0, turn.at_s - since)
+            current, since = turn.phase, turn.at_s
+    spent[current] += max(0.0, last - since)
+    return {k: round(v, 1) for k, v in spent.items()}
+
+
+def minutes_text(seconds: float) -> str:
+    minutes = max(0, round(seconds / 60))
+    return "under a minute" if minutes == 0 else f"{minutes} minute{'s' if minutes != 1 else ''}"

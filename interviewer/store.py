@@ -1,0 +1,251 @@
+"""SQLite store: sessions, append-only turns, score cards as JSON; ordered migrations; WAL mode.
+
+One connection per thread (sqlite3 connections must not cross threads); every write commits at
+once, so a turn is on disk before anything else happens to it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+from interviewer.models import Level, ScoreCard, SessionInfo, Turn
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema
+    """
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        case_id TEXT NOT NULL,
+        level TEXT NOT NULL,
+        backend TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'active',
+        created_at TEXT NOT NULL,
+        duration_s REAL
+    );
+    CREATE TABLE turns (
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        idx INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        text TEXT NOT NULL,
+        at_s REAL NOT NULL,
+        phase TEXT NOT NULL,
+        criterion TEXT,
+        follow_up INTEGER,
+        source TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (session_id, idx)
+    );
+    CREATE TABLE scorecards (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        created_at TEXT NOT NULL,
+        card TEXT NOT NULL
+    );
+    CREATE INDEX scorecards_by_session ON scorecards(session_id);
+    """,
+    # 2: time extensions granted during a round (limits must be adjustable)
+    "ALTER TABLE sessions ADD COLUMN time_extension_s REAL NOT NULL DEFAULT 0;",
+)
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+def default_db_path() -> Path:
+    configured = os.environ.get("INTERVIEWER_DB")
+    if configured:
+        return Path(configured).expanduser()
+    return Path(user_data_dir("mock-interviewer", appauthor=False)) / "interviews.sqlite3"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path).expanduser() if path else default_db_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(
+                f"cannot create the folder for the database {self.path}: {error.strerror}; "
+                "pass --db or set INTERVIEWER_DB to a writable path"
+            ) from error
+        self._local = threading.local()
+        self.migrate()
+
+    # -- connections ------------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            try:
+                connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA foreign_keys=ON")
+                connection.execute("PRAGMA busy_timeout=30000")
+            except sqlite3.Error as error:
+                raise StoreError(f"cannot open the database {self.path}: {error}") from error
+            self._local.connection = connection
+        return connection
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        connection = self._connection()
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            yield connection
+            connection.execute("COMMIT")
+        except sqlite3.Error as error:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise StoreError(f"database {self.path}: {error}") from error
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+
+    # -- migrations -------------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        row = self._connection().execute("PRAGMA user_version").fetchone()
+        return int(row[0])
+
+    def migrate(self) -> None:
+        with self._transaction() as connection:
+            version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    connection.execute(statement)
+                connection.execute(f"PRAGMA user_version = {number}")
+
+    # -- sessions ---------------------------------------------------------------------------------
+
+    def create_session(self, case_id: str, level: Level, backend: str) -> SessionInfo:
+        session_id = uuid.uuid4().hex[:12]
+        with self._transaction() as connection:
+            connection.execute(
+                "INSERT INTO sessions (id, case_id, level, backend, created_at) VALUES (?,?,?,?,?)",
+                (session_id, case_id, level, backend, _now()),
+            )
+        return self.session(session_id)
+
+    def session(self, session_id: str) -> SessionInfo:
+        row = self._connection().execute(
+            "SELECT id, case_id, level, backend, status, created_at, duration_s FROM sessions "
+            "WHERE id = ?",
+            (session_id,),
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"no session {session_id!r} in {self.path}")
+        return _session_info(row)
+
+    def sessions(self, limit: int = 500) -> list[SessionInfo]:
+        rows = self._connection().execute(
+            "SELECT id, case_id, level, backend, status, created_at, duration_s FROM sessions "
+            "ORDER BY created_at DESC, rowid DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [_session_info(row) for row in rows]
+
+    def finish_session(self, session_id: str, duration_s: float) -> None:
+        with self._transaction() as connection:
+            connection.execute(
+                "UPDATE sessions SET status = 'finished', duration_s = ? WHERE id = ?",
+                (duration_s, session_id),
+            )
+
+    def time_extension_s(self, session_id: str) -> float:
+        row = self._connection().execute(
+            "SELECT time_extension_s FROM sessions WHERE id = ?", (session_id,)
+        ).fetchone()
+        return float(row[0]) if row else 0.0
+
+    def extend_time(self, session_id: str, seconds: float) -> None:
+        with self._transaction() as connection:
+            connection.execute(
+                "UPDATE sessions SET time_extension_s = time_extension_s + ? WHERE id = ?",
+                (seconds, session_id),
+            )
+
+    # -- turns ------------------------------------------------------------------------------------
+
+    def append_turn(self, session_id: str, turn: Turn) -> Turn:
+        """Store a turn at the next index (the given index is ignored) and return it as stored."""
+        with self._transaction() as connection:
+            row = connection.execute(
+                "SELECT COALESCE(MAX(idx) + 1, 0) FROM turns WHERE session_id = ?", (session_id,)
+            ).fetchone()
+            stored = turn.model_copy(update={"index": int(row[0])})
+            connection.execute(
+                "INSERT INTO turns (session_id, idx, role, kind, text, at_s, phase, criterion, "
+                "follow_up, source, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    session_id,
+                    stored.index,
+                    stored.role,
+                    stored.kind,
+                    stored.text,
+                    stored.at_s,
+                    stored.phase,
+                    stored.criterion,
+                    stored.follow_up,
+                    stored.source,
+                    _now(),
+                ),
+            )
+        return stored
+
+    def turns(self, session_id: str) -> list[Turn]:
+        rows = self._connection().execute(
+            "SELECT idx, role, kind, text, at_s, phase, criterion, follow_up, source FROM turns "
+            "WHERE session_id = ? ORDER BY idx",
+            (session_id,),
+        ).fetchall()
+        return [
+            Turn(index=r[0], role=r[1], kind=r[2], text=r[3], at_s=r[4], phase=r[5],
+                 criterion=r[6], follow_up=r[7], source=r[8])
+            for r in rows
+        ]
+
+    # -- score cards ------------------------------------------------------------------------------
+
+    def save_scorecard(self, session_id: str, card: ScoreCard) -> None:
+        with self._transaction() as connection:
+            connection.execute(
+                "INSERT INTO scorecards (session_id, created_at, card) VALUES (?,?,?)",
+                (session_id, _now(), card.model_dump_json()),
+            )
+
+    def scorecard(self, session_id: str) -> ScoreCard | None:
+        row = self._connection().execute(
+            "SELECT card FROM scorecards WHERE session_id = ? ORDER BY id DESC LIMIT 1",
+            (session_id,),
+        ).fetchone()
+        return ScoreCard.model_validate(json.loads(row[0])) if row else None
+
+
+def _session_info(row: tuple) -> SessionInfo:  # type: ignore[type-arg]
+    return SessionInfo(
+        id=row[0], case_id=row[1], level=row[2], backend=row[3], status=row[4],
+        created_at=row[5], duration_s=row[6],
+    )
