@@ -174,21 +174,68 @@ def _sentence_vectors(turns: list[list[Span]], embedder: TokenEmbedder) -> list[
     return result
 
 
-def _weights(pieces: list[str], prompt_stems: set[str]) -> np.ndarray:
-    return np.array(
-        [SOFT_PROMPT_WEIGHT if stem(p.lstrip("#")) in prompt_stems else 1.0 for p in pieces],
-        dtype=np.float32,
-    )
-
-
-def _stem_recall(point_stems: set[str], window_stems: set[str], prompt_stems: set[str]) -> float:
-    if not point_stems:
-        return 0.0
-    novel = point_stems - prompt_stems
-    weight = {s: 1.0 if s in novel else LEXICAL_PROMPT_WEIGHT for s in point_stems}
+def _point_stem_weights(point: str, prompt_stems: set[str]) -> dict[str, float]:
+    """Weights of a key point's stems for the lexical recall: prompt words count for little."""
+    stems = set(content_stems(point))
+    novel = stems - prompt_stems
     if not novel:  # the key point only repeats the prompt: fall back to plain recall
-        weight = dict.fromkeys(point_stems, 1.0)
-    return sum(weight[s] for s in point_stems & window_stems) / sum(weight.values())
+        return dict.fromkeys(stems, 1.0)
+    return {s: 1.0 if s in novel else LEXICAL_PROMPT_WEIGHT for s in stems}
+
+
+def _soft_recall(
+    point_vectors: list[TokenVectors],
+    sentence_vectors: list[np.ndarray],
+    membership: np.ndarray,
+    prompt_stems: set[str],
+) -> np.ndarray:
+    """(points, windows): per key point, the weighted mean over its word pieces of the best cosine
+    with any piece of the window."""
+    pieces = [pv.vectors for pv in point_vectors if len(pv.pieces)]
+    tokens = [sv for sv in sentence_vectors if len(sv)]
+    result = np.zeros((len(point_vectors), membership.shape[0]), np.float32)
+    if not pieces or not tokens:
+        return result
+    similarity = np.concatenate(pieces) @ np.concatenate(tokens).T  # (all pieces, all tokens)
+    starts = np.cumsum([0] + [len(sv) for sv in sentence_vectors])[:-1]
+    per_sentence = np.full((similarity.shape[0], len(sentence_vectors)), -1.0, np.float32)
+    for index, sentence in enumerate(sentence_vectors):
+        if len(sentence):
+            offset = starts[index]
+            per_sentence[:, index] = similarity[:, offset : offset + len(sentence)].max(axis=1)
+    # best over each window's sentences: (all pieces, windows)
+    masked = np.where(membership[None, :, :], per_sentence[:, None, :], -1.0)
+    per_window = np.maximum(masked.max(axis=2), 0.0)
+    row = 0
+    for index, pv in enumerate(point_vectors):
+        count = len(pv.pieces)
+        if count:
+            weights = np.array(
+                [SOFT_PROMPT_WEIGHT if stem(p.lstrip("#")) in prompt_stems else 1.0 for p in pv.pieces],
+                np.float32,
+            )
+            result[index] = weights @ per_window[row : row + count] / max(weights.sum(), 1e-6)
+            row += count
+    return result
+
+
+def _lexical_recall(
+    points: list[str], window_stems: list[set[str]], prompt_stems: set[str]
+) -> np.ndarray:
+    """(points, windows): weighted share of each key point's content stems the window uses."""
+    weights = [_point_stem_weights(point, prompt_stems) for point in points]
+    vocabulary = sorted(set().union(*(w.keys() for w in weights)))
+    column = {s: i for i, s in enumerate(vocabulary)}
+    point_matrix = np.zeros((len(points), len(vocabulary)), np.float32)
+    for row, stem_weights in enumerate(weights):
+        for s, weight in stem_weights.items():
+            point_matrix[row, column[s]] = weight
+    window_matrix = np.zeros((len(window_stems), len(vocabulary)), np.float32)
+    for row, stems in enumerate(window_stems):
+        for s in stems & column.keys():
+            window_matrix[row, column[s]] = 1.0
+    totals = np.maximum(point_matrix.sum(axis=1, keepdims=True), 1e-6)
+    return (point_matrix @ window_matrix.T) / totals
 
 
 def gather_evidence(
@@ -213,36 +260,23 @@ def gather_evidence(
     point_vectors = embedder.token_vectors([p for _, p in points])
     sentence_stems = [set(content_stems(s.text)) for s in flat]
     window_stems = [set().union(*(sentence_stems[i] for i in w.sentences)) for w in windows]
+    membership = np.zeros((len(windows), len(flat)), bool)
+    for row, window in enumerate(windows):
+        membership[row, list(window.sentences)] = True
 
-    for (criterion, point), pv in zip(points, point_vectors, strict=True):
-        point_stems = set(content_stems(point))
-        if len(pv.pieces):
-            weights = _weights(pv.pieces, prompt_stems)
-            # best cosine of each key-point piece within each sentence: (pieces, sentences)
-            per_sentence = np.stack(
-                [
-                    (pv.vectors @ sv.T).max(axis=1)
-                    if len(sv)
-                    else np.zeros(len(pv.pieces), np.float32)
-                    for sv in sentence_vectors
-                ],
-                axis=1,
-            )
-        scores: list[float] = []
-        for window, stems in zip(windows, window_stems, strict=True):
-            soft = 0.0
-            if len(pv.pieces):
-                best_piece = per_sentence[:, list(window.sentences)].max(axis=1)
-                soft = float((best_piece * weights).sum() / max(weights.sum(), 1e-6))
-            lexical = _stem_recall(point_stems, stems, prompt_stems)
-            # rounded: stable across batch shapes and machines
-            scores.append(round((1 - LEXICAL_SHARE) * soft + LEXICAL_SHARE * lexical, 4))
-        best = int(np.argmax(scores))
-        credit = float(np.clip((scores[best] - settings.low) / (settings.high - settings.low), 0, 1))
+    soft = _soft_recall(point_vectors, sentence_vectors, membership, prompt_stems)
+    lexical = _lexical_recall([p for _, p in points], window_stems, prompt_stems)
+    # rounded: stable across batch shapes and machines
+    scores = np.round((1 - LEXICAL_SHARE) * soft + LEXICAL_SHARE * lexical, 4)
+    single = {w.sentences[0]: col for col, w in enumerate(windows) if len(w.sentences) == 1}
+
+    for row, (criterion, point) in enumerate(points):
+        best = int(np.argmax(scores[row]))
+        raw = float(scores[row, best])
+        credit = float(np.clip((raw - settings.low) / (settings.high - settings.low), 0, 1))
         window = windows[best]
         # Quote the single sentence of the window that says most of the key point.
-        by_sentence = {w.sentences[0]: sc for w, sc in zip(windows, scores, strict=True) if len(w.sentences) == 1}
-        quoted = max(window.sentences, key=lambda i: by_sentence.get(i, 0.0))
+        quoted = max(window.sentences, key=lambda i: float(scores[row, single[i]]))
         evidence[criterion].append(
             PointMatch(
                 point,

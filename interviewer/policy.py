@@ -126,12 +126,16 @@ def next_move(
     if not state.nudged_phase and remaining <= (1 - NUDGE_AT_SHARE) * state.phase_budget_s():
         time_note = f"About {minutes_text(remaining)} left for {state.phase.title.lower()}."
 
-    for criterion in least_evidenced(criteria, coverage, rubric):
+    ranked = least_evidenced(criteria, coverage, rubric)
+    for criterion in ranked:
         index = unused_follow_up(case, criterion, state)
         if index is not None:
             return Move("probe", state.phase.id, criterion, case.follow_ups[index], index,
                         time_note=time_note)
-    # Nothing left to ask in this phase: probe any other uncovered criterion before giving up time.
+    # Authored follow-ups used up: press once on each uncovered criterion before moving on.
+    for criterion in ranked:
+        if coverage.get(criterion, 0.0) < PHASE_COVERED and criterion not in state.pressed:
+            return Move("probe", state.phase.id, criterion, time_note=time_note)
     if state.next_phase is not None:
         return _phase_change(state, "exhausted")
     for criterion in least_evidenced(rubric.criterion_ids, coverage, rubric):

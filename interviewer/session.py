@@ -20,6 +20,7 @@ class RoundState:
     phase_index: int
     phase_started_at: float
     asked: frozenset[int]  # indexes of the case's follow-ups already asked: never ask twice
+    pressed: frozenset[str]  # criteria already given the generic "go deeper" probe
     nudged_phase: bool  # the current phase already had its time reminder
     finished: bool
     time_extension_s: float = 0.0
@@ -44,17 +45,29 @@ class RoundState:
         extra = self.time_extension_s if self.is_last_phase else 0.0
         return self.phase.minutes * 60 + extra
 
+    def scheduled_end_s(self) -> float:
+        """When the current phase ends on the round's plan (time extensions go to the last phase)."""
+        planned = sum(p.minutes for p in self.phases[: self.phase_index + 1]) * 60
+        return planned + (self.time_extension_s if self.is_last_phase else 0.0)
+
+    def phase_deadline_s(self) -> float:
+        """The phase gets its budget, but a late start is caught up by ending on schedule, never
+        with less than half the budget."""
+        own = self.phase_started_at + self.phase_budget_s()
+        floor = self.phase_started_at + self.phase_budget_s() / 2
+        return min(own, max(self.scheduled_end_s(), floor))
+
     def phase_elapsed_s(self, now_s: float) -> float:
         return max(0.0, now_s - self.phase_started_at)
 
     def phase_remaining_s(self, now_s: float) -> float:
-        return self.phase_budget_s() - self.phase_elapsed_s(now_s)
+        return self.phase_deadline_s() - now_s
 
     def round_remaining_s(self, now_s: float) -> float:
         return self.round_budget_s - now_s
 
     def phase_spent(self, now_s: float) -> bool:
-        return self.phase_elapsed_s(now_s) >= self.phase_budget_s()
+        return now_s >= self.phase_deadline_s()
 
     def round_over(self, now_s: float) -> bool:
         return now_s >= self.round_budget_s
@@ -64,6 +77,7 @@ def derive_state(case: AnyCase, turns: Sequence[Turn], time_extension_s: float =
     phases = tuple(case.plan())
     index, started, nudged, finished = 0, 0.0, False, False
     asked: set[int] = set()
+    pressed: set[str] = set()
     ids = [p.id for p in phases]
     for turn in turns:
         if turn.role != "interviewer":
@@ -74,9 +88,13 @@ def derive_state(case: AnyCase, turns: Sequence[Turn], time_extension_s: float =
             finished = True
         if turn.kind in ("probe", "nudge") and turn.follow_up is not None:
             asked.add(turn.follow_up)
+        elif turn.kind in ("probe", "nudge") and turn.criterion:
+            pressed.add(turn.criterion)
         if turn.kind == "nudge":
             nudged = True
-    return RoundState(phases, index, started, frozenset(asked), nudged, finished, time_extension_s)
+    return RoundState(
+        phases, index, started, frozenset(asked), frozenset(pressed), nudged, finished, time_extension_s
+    )
 
 
 def time_per_phase(case: AnyCase, turns: Sequence[Turn], end_s: float | None = None) -> dict[str, float]:

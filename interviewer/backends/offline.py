@@ -47,6 +47,10 @@ def phrase_offline(move: Move, context: TurnContext) -> str:
         return move.clarification.answer if move.clarification else NO_FACT
     if move.kind == "probe" and move.follow_up is not None:
         return f"{move.time_note} {move.follow_up.ask}".strip()
+    if move.kind == "probe" and move.criterion:
+        title = context.rubric.criterion(move.criterion).title.lower()
+        press = f"Go one level deeper on {title}: what exactly would you decide, with numbers, and why?"
+        return f"{move.time_note} {press}".strip()
     if move.kind == "phase_change":
         upcoming = next(p for p in state.phases if p.id == move.phase)
         lead = {

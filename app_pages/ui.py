@@ -1,0 +1,167 @@
+"""Small UI helpers shared by the pages: the cached service, the session id, safe text, score cards.
+
+Only ids live in st.session_state (and the URL); everything else is read back from the store.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+
+import streamlit as st
+
+from interviewer.backends.factory import build_service
+from interviewer.catalog import load_catalog
+from interviewer.models import ScoreCard, Turn
+from interviewer.service import InterviewService
+from interviewer.store import Store, default_db_path
+
+SESSION_KEY = "session_id"  # st.session_state key
+QUERY_KEY = "session"  # URL query parameter, so a browser refresh resumes the interview
+
+KIND_LABELS = {
+    "all": "All kinds",
+    "drill": "Drill",
+    "ml_case": "ML case study",
+    "business_case": "Business case",
+    "system_design": "System design",
+}
+VERDICT_LABELS = {
+    "ready": "Ready",
+    "borderline": "Borderline",
+    "not_ready": "Not ready yet",
+    "incomplete": "Incomplete",
+    "unscored": "Unscored",
+}
+LEVEL_NAMES = {1: "weak", 2: "mixed", 3: "meets the bar", 4: "strong"}
+
+# -- the service --------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Loading the case library...")
+def _build_service(db_path: str) -> InterviewService:
+    return build_service(load_catalog(), Store(db_path))
+
+
+def service() -> InterviewService:
+    """The one service for this process, per database (INTERVIEWER_DB or the user data dir)."""
+    return _build_service(str(default_db_path()))
+
+
+# -- the current session id ---------------------------------------------------------------------
+
+
+def current_session_id() -> str | None:
+    """The open interview: this browser session's, else the one named in the URL (a refresh)."""
+    session_id = st.session_state.get(SESSION_KEY) or st.query_params.get(QUERY_KEY)
+    if session_id:
+        open_session(session_id)
+    return session_id or None
+
+
+def open_session(session_id: str) -> None:
+    st.session_state[SESSION_KEY] = session_id
+    if st.query_params.get(QUERY_KEY) != session_id:
+        st.query_params[QUERY_KEY] = session_id
+
+
+def close_session() -> None:
+    st.session_state.pop(SESSION_KEY, None)
+    if QUERY_KEY in st.query_params:
+        del st.query_params[QUERY_KEY]
+
+
+# -- safe text ----------------------------------------------------------------------------------
+
+_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+_LEADING_SPACE = re.compile(r"^[ \t]+", re.MULTILINE)
+# Streamlit turns :name: into emoji, icons or its logo after Markdown is parsed, so escaping the
+# colon is not enough; a word joiner (invisible) after the colon breaks the shortcode.
+_SHORTCODE_START = re.compile(r":(?=[\w+-])")
+WORD_JOINER = "\u2060"
+NBSP = "\u00a0"
+
+
+def plain(text: str) -> str:
+    """Text as inert Markdown for st.markdown: it shows literally, never as markup.
+
+    Every ASCII punctuation character is backslash-escaped (CommonMark allows that for all of
+    them), so no emphasis, link, heading, list, table, HTML, LaTeX ($) or directive can start.
+    Leading indentation becomes non-breaking spaces (no code blocks) and single line breaks
+    become hard breaks, so the text keeps its shape.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _SHORTCODE_START.sub(":" + WORD_JOINER, text)
+    text = _PUNCTUATION.sub(r"\\\1", text)
+    text = _LEADING_SPACE.sub(lambda m: NBSP * len(m.group(0).expandtabs(4)), text)
+    return "\n".join(line + "  " if line.strip() else line for line in text.split("\n")).rstrip()
+
+
+def quote(text: str) -> str:
+    """Candidate words as an inert Markdown block quote."""
+    return "\n".join(f"> {line}" for line in plain(text).split("\n"))
+
+
+def clock(seconds: float) -> str:
+    whole = int(abs(seconds))
+    shown = f"{whole // 60}:{whole % 60:02d}"
+    return shown if seconds >= 0 else f"over by {shown}"
+
+
+# -- transcript and score card ------------------------------------------------------------------
+
+
+def render_transcript(turns: list[Turn]) -> None:
+    for turn in turns:
+        if turn.role == "candidate":
+            with st.chat_message("user"):
+                st.markdown(plain(turn.text))
+        else:
+            with st.chat_message("interviewer", avatar=":material/record_voice_over:"):
+                st.markdown(plain(turn.text))
+                if turn.source.startswith("offline-fallback"):
+                    st.caption("The model backend failed for this turn; the offline interviewer answered.")
+
+
+def level_text(level: int | None) -> str:
+    return "not observed" if level is None else f"{level} ({LEVEL_NAMES[level]})"
+
+
+def render_scorecard(card: ScoreCard) -> None:
+    overall = "not scored" if card.overall is None else f"{card.overall:.2f} / 4"
+    left, right = st.columns(2)
+    left.metric("Verdict", VERDICT_LABELS.get(card.verdict, card.verdict))
+    right.metric("Overall", overall)
+    if card.verdict_reason:
+        st.markdown(plain(card.verdict_reason))
+    st.dataframe(
+        [
+            {
+                "Criterion": c.title,
+                "Core": "yes" if c.core else "",
+                "Weight": round(c.weight, 2),
+                "Level": level_text(c.level),
+            }
+            for c in card.criteria
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+    if card.actions:
+        st.markdown("**Next time**")
+        st.markdown("\n".join(f"{i}. {plain(action)}" for i, action in enumerate(card.actions, 1)))
+    for c in card.criteria:
+        with st.expander(f"{plain(c.title)}: {level_text(c.level)}"):
+            if c.descriptor:
+                st.caption(plain(c.descriptor))
+            if c.rationale:
+                st.markdown(plain(c.rationale))
+            if c.evidence:
+                st.markdown("**Evidence, in your words**")
+                for text in c.evidence:
+                    st.markdown(quote(text))
+            if c.missing:
+                st.markdown("**Not covered**")
+                st.markdown("\n".join(f"- {plain(point)}" for point in c.missing))
+    for flag in card.flags:
+        st.caption(plain(flag))

@@ -1,0 +1,19 @@
+"""Entry point: a router over app_pages/. No logic here beyond building the service once."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.ui import service
+
+st.set_page_config(page_title="Mock interviewer", page_icon=":material/record_voice_over:")
+
+service()  # build (and cache) the catalog, store and backend before any page runs
+
+page = st.navigation(
+    [
+        st.Page("app_pages/practice.py", title="Practice", icon=":material/forum:", default=True),
+        st.Page("app_pages/history.py", title="History", icon=":material/history:"),
+    ]
+)
+page.run()
