@@ -1,7 +1,7 @@
 """Agreement of the offline scorer with human tutors on SAF v2.0 (../shared/external/saf).
 
-Each SAF question becomes a drill case whose single key point is the question's reference answer and
-whose prompt is the question text (so repeating the question earns little). Prints Spearman,
+Each SAF question becomes a drill case whose key points are the sentences of the question's reference
+answer and whose prompt is the question text (so repeating the question earns little). Prints Spearman,
 Pearson, quadratic weighted kappa (tutor share of points binned to 1-4) and MAE per split.
 Skips cleanly when the data is absent.
 
@@ -22,7 +22,7 @@ from interviewer.backends.offline import OfflineGrader  # noqa: E402
 from interviewer.evaluation import agreement_from_scores  # noqa: E402
 from interviewer.metrics import gold_to_level  # noqa: E402
 from interviewer.models import DrillCase, Rubric  # noqa: E402
-from interviewer.saf import SPLITS, SafAnswer, load_split  # noqa: E402
+from interviewer.saf import SPLITS, SafAnswer, load_split, reference_key_points  # noqa: E402
 
 SAF_ZIP = Path(__file__).resolve().parents[2] / "shared" / "external" / "saf" / "SAF2_0.zip"
 
@@ -50,7 +50,7 @@ def as_drill(answer: SafAnswer) -> DrillCase:
         rubric=SAF_RUBRIC.id,
         duration_min=5,
         prompt=answer.question,
-        key_points={"correctness": [answer.reference]},
+        key_points={"correctness": reference_key_points(answer.reference)},
     )
 
 

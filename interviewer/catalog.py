@@ -18,6 +18,7 @@ DEFAULT_CASES_DIR = PROJECT_ROOT / "cases"
 DEFAULT_RUBRICS_DIR = PROJECT_ROOT / "rubrics"
 MAX_FILE_BYTES = 256 * 1024
 MAX_ALIASES = 100
+MAX_EXPANDED_VALUES = 100_000
 
 _case_adapter: TypeAdapter[AnyCase] = TypeAdapter(Case)
 _KIND_TAGS = {"ml_case", "business_case", "system_design", "drill"}
@@ -85,7 +86,25 @@ def read_yaml(path: Path) -> tuple[dict[str, Any] | None, Problem | None]:
         return None, Problem(path, "(yaml)", f"{line}{detail}")
     if not isinstance(data, dict):
         return None, Problem(path, "(file)", "must be a mapping of fields, e.g. `id: ...`")
+    if _expanded_size(data, MAX_EXPANDED_VALUES) > MAX_EXPANDED_VALUES:
+        return None, Problem(
+            path, "(yaml)", f"aliases expand to more than {MAX_EXPANDED_VALUES} values; write them out"
+        )
     return data, None
+
+
+def _expanded_size(value: Any, budget: int) -> int:
+    """How many values the document holds once aliases are expanded, counting up to budget + 1."""
+    count, stack = 0, [value]
+    while stack and count <= budget:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
 
 
 def _validation_problems(path: Path, error: ValidationError) -> list[Problem]:
@@ -100,6 +119,10 @@ def _validation_problems(path: Path, error: ValidationError) -> list[Problem]:
             message = "required field is missing"
         elif item["type"] == "union_tag_invalid":
             where, message = "kind", f"must be one of {sorted(_KIND_TAGS)}"
+        elif item["type"] == "union_tag_not_found":
+            where, message = "kind", "required field is missing"
+        elif item["type"] == "value_error":
+            message = message.removeprefix("Value error, ")
         problems.append(Problem(path, where, message))
     return problems
 
@@ -176,7 +199,7 @@ def _load_cases(paths: Iterable[Path], catalog: Catalog) -> None:
         found = [Problem(path, f, m) for f, m in cross_check(case, catalog.rubrics)]
         if stem_problem := _stem_problem(path, data):
             found.append(stem_problem)
-        if case.id in catalog.cases:
+        elif case.id in catalog.cases:
             found.append(Problem(path, "id", f"duplicate case id {case.id!r}"))
         if found:
             catalog.problems.extend(found)

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from interviewer.catalog import DEFAULT_CASES_DIR, DEFAULT_RUBRICS_DIR, Catalog, load_catalog
 from interviewer.models import LEVELS, ScoreCard
 from interviewer.store import Store, StoreError
@@ -110,7 +112,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     catalog = _catalog(args)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": c.id,
             "title": c.title,
@@ -177,7 +179,8 @@ def _card_text(card: ScoreCard) -> str:
     return "\n".join(lines)
 
 
-def _jsonl(path: Path) -> list[dict[str, Any]]:
+def _jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line."""
     rows = []
     for number, line in enumerate(_read_text(path).splitlines(), start=1):
         if not line.strip():
@@ -188,7 +191,7 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
             raise UsageError(f"{path}:{number}: not valid JSON ({error.msg})") from error
         if not isinstance(row, dict):
             raise UsageError(f"{path}:{number}: each line must be a JSON object")
-        rows.append(row)
+        rows.append((number, row))
     return rows
 
 
@@ -197,11 +200,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     catalog = _catalog(args)
     rows = []
-    for number, raw in enumerate(_jsonl(args.answers), start=1):
+    for number, raw in _jsonl(args.answers):
         try:
             rows.append(EvalRow.model_validate(raw))
-        except ValueError as error:
-            raise UsageError(f"{args.answers}:{number}: {error}") from error
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'row'}: {e['msg'].removeprefix('Value error, ')}"
+                for e in error.errors()
+            )
+            raise UsageError(f"{args.answers}:{number}: {problems}") from error
         catalog.case(rows[-1].case)
     from interviewer.backends.factory import build_grader
 

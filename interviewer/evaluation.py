@@ -31,7 +31,7 @@ class EvalRow(BaseModel):
 
     def gold_level(self) -> int:
         if self.gold_max is None:
-            return int(round(self.gold))
+            return int(self.gold + 0.5)  # halves round up, not to even
         return gold_to_level(self.gold, self.gold_max)
 
     def gold_share(self) -> float:
@@ -50,7 +50,7 @@ def agreement_from_scores(
     """Statistics over scorer output. An unscored answer (no evidence) counts as level 1 here: it
     said nothing the rubric rewards; how many there were is reported beside."""
     levels = [p if p is not None else 1.0 for p in predicted]
-    rounded = [int(round(v)) for v in levels]
+    rounded = [int(v + 0.5) for v in levels]  # halves round up, not to even
     bands: dict[int, list[float]] = defaultdict(list)
     for level, gold in zip(levels, gold_level, strict=True):
         bands[gold].append(level)

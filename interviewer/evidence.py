@@ -21,8 +21,8 @@ from interviewer.embeddings import TokenVectors
 from interviewer.text import (
     Span,
     content_stems,
-    is_grader_directed,
     has_specifics,
+    is_grader_directed,
     is_keyword_list,
     normalise,
     sentence_spans,
@@ -44,8 +44,8 @@ class TokenEmbedder(Protocol):
 
 @dataclass(frozen=True)
 class MatchSettings:
-    low: float = 0.32  # below this a window says nothing about the key point
-    high: float = 0.62  # at or above it the key point is fully covered
+    low: float = 0.28  # below this a window says nothing about the key point
+    high: float = 0.58  # at or above it the key point is fully covered
     quote_min_credit: float = 0.25  # a window is quoted as evidence from this credit on
 
 
@@ -235,7 +235,8 @@ def _lexical_recall(
         for s in stems & column.keys():
             window_matrix[row, column[s]] = 1.0
     totals = np.maximum(point_matrix.sum(axis=1, keepdims=True), 1e-6)
-    return (point_matrix @ window_matrix.T) / totals
+    recall: np.ndarray = (point_matrix @ window_matrix.T) / totals
+    return recall
 
 
 def gather_evidence(

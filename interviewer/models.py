@@ -7,9 +7,9 @@ ignored field. Cross-file rules (a case's criteria exist in its rubric) live in 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 SNAKE_ID = r"^[a-z][a-z0-9_]*$"
 KEBAB_ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -105,19 +105,20 @@ class CaseBase(Strict):
     seed_sections: list[Annotated[str, Field(pattern=r"^0[0-9]$")]] = Field(default_factory=list)
     levels: list[Level] = Field(default_factory=lambda: list(LEVELS))
 
-    @model_validator(mode="after")
-    def _phases_fill_duration(self) -> CaseBase:
-        if self.phases:
-            total = sum(p.minutes for p in self.phases)
-            if abs(total - self.duration_min) > 1e-6:
+    @field_validator("phases")
+    @classmethod
+    def _phases_fill_duration(cls, phases: list[Phase], info: ValidationInfo) -> list[Phase]:
+        duration = info.data.get("duration_min")
+        if phases and duration is not None:
+            total = sum(p.minutes for p in phases)
+            if abs(total - duration) > 1e-6:
                 raise ValueError(
-                    f"phases: minutes sum to {total:g} but duration_min is {self.duration_min:g}; "
-                    "make them equal"
+                    f"minutes sum to {total:g} but duration_min is {duration:g}; make them equal"
                 )
-            ids = [p.id for p in self.phases]
-            if len(set(ids)) != len(ids):
-                raise ValueError(f"phases: ids must be unique, got {ids}")
-        return self
+        ids = [p.id for p in phases]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"ids must be unique, got {ids}")
+        return phases
 
     def plan(self) -> list[Phase]:
         """The phases to run: the authored ones, or one phase for the whole round."""
@@ -143,7 +144,7 @@ class DrillCase(CaseBase):
 
 
 Case = Annotated[
-    Union[MlCase, BusinessCase, SystemDesignCase, DrillCase], Field(discriminator="kind")
+    MlCase | BusinessCase | SystemDesignCase | DrillCase, Field(discriminator="kind")
 ]
 AnyCase = MlCase | BusinessCase | SystemDesignCase | DrillCase
 

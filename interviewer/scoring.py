@@ -13,7 +13,7 @@ from interviewer.evidence import CriterionEvidence, MatchSettings
 from interviewer.models import CriterionScore, Level, Rubric, ScoreCard, Verdict
 
 # Coverage (mean key-point credit) needed for levels 2, 3 and 4 at the mid level.
-LEVEL_THRESHOLDS = (0.12, 0.30, 0.55)
+LEVEL_THRESHOLDS = (0.12, 0.36, 0.60)
 # Seniority moves the bar: the same words meet it for a junior and fall short for a staff candidate.
 LEVEL_SHIFT: dict[Level, float] = {"junior": -0.05, "mid": 0.0, "senior": 0.05, "staff": 0.10}
 # No key point reached this credit: the criterion was not observed, not failed.

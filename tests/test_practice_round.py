@@ -4,7 +4,6 @@ kinds: phase changes at the budgets, probes at uncovered criteria, clarification
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import pytest
 

@@ -23,7 +23,9 @@ def columns(path: Path, table: str) -> list[str]:
         return [row[1] for row in connection.execute(f"PRAGMA table_info({table})")]
 
 
-def turn(text: str, role: str = "candidate", kind: str = "answer", at_s: float = 0.0, **extra: object) -> Turn:
+def turn(
+    text: str, role: str = "candidate", kind: str = "answer", at_s: float = 0.0, **extra: object
+) -> Turn:
     return Turn(index=999, role=role, kind=kind, text=text, at_s=at_s, phase="interview", **extra)  # type: ignore[arg-type]
 
 
@@ -37,14 +39,26 @@ def card(case: str = "drill-bias-variance", overall: float | None = 3.25) -> Sco
         verdict_reason="Overall 3.25 with every core criterion at the bar or above.",
         criteria=[
             CriterionScore(
-                id="correctness", title="Correctness", weight=0.7, core=True, level=4,
+                id="correctness",
+                title="Correctness",
+                weight=0.7,
+                core=True,
+                level=4,
                 evidence=["Bias is systematic error — “quoted” with ünïcode."],
-                covered=["point a"], missing=["point b"], rationale="Covered 4 of 5.",
+                covered=["point a"],
+                missing=["point b"],
+                rationale="Covered 4 of 5.",
                 descriptor="Strong.",
             ),
             CriterionScore(
-                id="application", title="Application", weight=0.3, core=False, level=None,
-                evidence=[], missing=["everything"], rationale="No evidence.",
+                id="application",
+                title="Application",
+                weight=0.3,
+                core=False,
+                level=None,
+                evidence=[],
+                missing=["everything"],
+                rationale="No evidence.",
             ),
         ],
         actions=["Say the numbers."],
@@ -133,8 +147,15 @@ def test_turns_persist_across_a_new_store_on_the_same_file(tmp_path: Path) -> No
         store.append_turn(session.id, turn("I'd start with the SLA — 50 ms p99.", at_s=42.5)),
         store.append_turn(
             session.id,
-            turn("How do you backfill?", role="interviewer", kind="probe", at_s=43.0,
-                 criterion="deep_dive", follow_up=2, source="openai"),
+            turn(
+                "How do you backfill?",
+                role="interviewer",
+                kind="probe",
+                at_s=43.0,
+                criterion="deep_dive",
+                follow_up=2,
+                source="openai",
+            ),
         ),
     ]
     store.close()
@@ -182,7 +203,9 @@ def test_score_card_round_trips_as_json(tmp_path: Path) -> None:
 
     assert Store(path).scorecard(session.id) == original
     with raw(path) as connection:
-        (stored,) = connection.execute("SELECT card FROM scorecards WHERE session_id = ?", (session.id,)).fetchone()
+        (stored,) = connection.execute(
+            "SELECT card FROM scorecards WHERE session_id = ?", (session.id,)
+        ).fetchone()
     as_json = json.loads(stored)  # JSON text, not a pickle
     assert as_json["overall"] == 3.25
     assert as_json["criteria"][1]["level"] is None
@@ -292,7 +315,9 @@ def test_interviewer_db_env_var_sets_the_path(tmp_path: Path, monkeypatch: pytes
     assert Store(target).session(session.id) == session
 
 
-def test_interviewer_db_env_var_expands_the_home_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interviewer_db_env_var_expands_the_home_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("INTERVIEWER_DB", "~/dbs/interviews.sqlite3")
     assert Store().path == tmp_path / "dbs" / "interviews.sqlite3"

@@ -41,7 +41,17 @@ def quote_markdown(text: str) -> str:
         .replace("`", "\\`")
         .replace("#", "\\#")
     )
-    return "\n".join(f"> {line}" if line else ">" for line in escaped.splitlines()) or ">"
+    lines = [_inert_line(line) for line in escaped.splitlines()]
+    return "\n".join(f"> {line}" if line else ">" for line in lines) or ">"
+
+
+def _inert_line(line: str) -> str:
+    """Escape what makes a line structural: a setext underline, list or quote marker, rule."""
+    stripped = line.lstrip()
+    if stripped[:1] in ("=", "-", "+", "*", "_", "|") or stripped[:1].isdigit():
+        indent = line[: len(line) - len(stripped)]
+        return f"{indent}\\{stripped}" if not stripped[:1].isdigit() else line.replace(".", "\\.", 1)
+    return line
 
 
 def render(name: str, **values: Any) -> str:

@@ -1,0 +1,259 @@
+"""Feedback reports built from a stored session: the candidate's words stay inert text in Markdown,
+and the JSON report round-trips to the stored models."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from interviewer.catalog import Catalog, load_catalog
+from interviewer.models import CriterionScore, ScoreCard, SessionInfo, Turn
+from interviewer.prompts import quote_markdown
+from interviewer.report import report_json, report_markdown
+from interviewer.store import Store
+
+CASE = "drill-bias-variance"
+SYSTEM_DESIGN_CASE = "feature-store"
+
+HOSTILE_LINES = [
+    "I would compute {{ 7*7 }} features and {% if %} nothing {% endif %} breaks.",
+    "<script>alert(1)</script> and <img src=x onerror=alert(2)> and <http://autolink.example>",
+    "# heading",
+    "## another heading",
+    "See [link](http://x) and ![img](http://x/i.png) and \\[sneaky](http://y).",
+    "[ref]: http://evil.example",
+]
+HOSTILE = "\n".join(HOSTILE_LINES)
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    loaded = load_catalog()
+    assert loaded.problems == []
+    return loaded
+
+
+def t(
+    index: int, role: str, kind: str, text: str, at_s: float, phase: str = "interview", **extra: object
+) -> Turn:
+    return Turn(index=index, role=role, kind=kind, text=text, at_s=at_s, phase=phase, **extra)  # type: ignore[arg-type]
+
+
+def hostile_card() -> ScoreCard:
+    return ScoreCard(
+        case=CASE,
+        rubric="drill",
+        level="mid",
+        overall=3.3,
+        verdict="ready",
+        verdict_reason="Overall 3.30 with every core criterion at the bar or above.",
+        criteria=[
+            CriterionScore(
+                id="correctness",
+                title="Correctness",
+                weight=0.7,
+                core=True,
+                level=4,
+                evidence=HOSTILE_LINES[:3],
+                covered=["a"],
+                missing=[],
+                rationale="Covered 4 of 5 key points.",
+                descriptor="Also covers edge cases.",
+            ),
+            CriterionScore(
+                id="application",
+                title="Application",
+                weight=0.3,
+                core=False,
+                level=None,
+                evidence=[],
+                covered=[],
+                missing=["Apply it to the depot forecast."],
+                rationale="Not enough evidence.",
+            ),
+        ],
+        actions=["Application: apply the concept to the depot numbers."],
+        flags=["grader-directed text ignored"],
+    )
+
+
+@pytest.fixture
+def stored(tmp_path: Path) -> tuple[Store, SessionInfo, ScoreCard]:
+    store = Store(tmp_path / "report.sqlite3")
+    session = store.create_session(CASE, "mid", "offline")
+    for turn in [
+        t(0, "interviewer", "opening", "Quick fundamentals question.", 0.0),
+        t(0, "candidate", "answer", HOSTILE, 30.0),
+        t(
+            0,
+            "interviewer",
+            "probe",
+            "Does double descent break the trade-off?",
+            31.0,
+            criterion="correctness",
+            follow_up=0,
+            source="openai",
+        ),
+        t(0, "candidate", "answer", "No: the test error still decomposes the same way.", 90.0),
+        t(0, "interviewer", "wrap_up", "Let's stop here.", 120.0),
+    ]:
+        store.append_turn(session.id, turn)
+    store.finish_session(session.id, 150.0)
+    card = hostile_card()
+    store.save_scorecard(session.id, card)
+    return store, store.session(session.id), card
+
+
+def unescaped(line: str, char: str) -> list[int]:
+    """Positions of `char` not neutralised by a Markdown backslash (an odd run of backslashes)."""
+    found = []
+    for match in re.finditer(re.escape(char), line):
+        backslashes = len(line[: match.start()]) - len(line[: match.start()].rstrip("\\"))
+        if backslashes % 2 == 0:
+            found.append(match.start())
+    return found
+
+
+def variable_parts(md: str, session: SessionInfo, catalog: Catalog) -> str:
+    """The report without the parts that vary by run (session id, timestamp, model answer)."""
+    return (
+        md.replace(session.id, "")
+        .replace(session.created_at, "")
+        .replace(catalog.case(CASE).model_answer, "")
+    )
+
+
+# -- Markdown --------------------------------------------------------------------------------------
+
+
+def test_markdown_report_structure(stored: tuple[Store, SessionInfo, ScoreCard], catalog: Catalog) -> None:
+    store, session, card = stored
+    md = report_markdown(store, catalog, session.id)
+    assert md.startswith(f"# {catalog.case(CASE).title}\n")
+    assert f"`{session.id}`" in md
+    assert "status finished" in md and "duration 2.5 min" in md
+    assert "## Result: ready · overall 3.30 / 4" in md
+    assert "| Correctness | yes | 0.70 | 4 |" in md
+    assert "| Application |  | 0.30 | not observed |" in md
+    assert "### Application: not observed" in md
+    assert "- Apply it to the depot forecast." in md
+    assert "1. Application: apply the concept to the depot numbers." in md
+    assert "- interview: 2.5 min" in md  # a drill has one phase; finished at 150 s
+    assert md.count("**You** (") == 2
+    assert md.count("**Interviewer** (") == 3
+    assert "**Interviewer** (0.5 min, interview, openai):" in md  # a non-offline source is named
+    assert "## What a strong answer covers" in md
+
+
+def test_candidate_text_is_inert_in_markdown(
+    stored: tuple[Store, SessionInfo, ScoreCard], catalog: Catalog
+) -> None:
+    store, session, _ = stored
+    md = report_markdown(store, catalog, session.id)
+
+    # Template syntax typed by the candidate is text, never evaluated.
+    assert "{{ 7*7 }}" in md and "{% if %}" in md and "{% endif %}" in md
+    assert "49" not in variable_parts(md, session, catalog)
+    # No raw HTML.
+    assert "<script>" not in md and "<img" not in md and "<http" not in md
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md
+    assert "[link](http://x)" not in md
+    assert "\\[link\\](http://x)" in md
+
+    lines = md.splitlines()
+    for line in lines:
+        # No heading from the candidate: headings in the report are only the template's own.
+        if "heading" in line:
+            assert line.startswith("> "), line
+            assert not unescaped(line, "#"), line
+    quoted = [line for line in lines if line.startswith(">")]
+    assert quoted, "candidate text must be quoted"
+    for line in quoted:
+        assert not unescaped(line, "["), f"live link syntax: {line!r}"
+        assert "<" not in line, line
+    # Every hostile line shows up inside a block quote (transcript and evidence), verbatim modulo escapes.
+    for original in HOSTILE_LINES:
+        assert f"{quote_markdown(original)}" in md
+        assert md.count(quote_markdown(original)) >= 1
+
+
+def test_quote_markdown_keeps_every_line_inside_the_quote() -> None:
+    quoted = quote_markdown("first\n\n# second\n<b>third</b>")
+    assert quoted == "> first\n>\n> \\# second\n> &lt;b&gt;third&lt;/b&gt;"
+    assert quote_markdown("") == ">"
+    assert quote_markdown("a \\ b `code`") == "> a \\\\ b \\`code\\`"
+
+
+def test_setext_headings_from_the_candidate_are_inert() -> None:
+    lines = quote_markdown("My plan\n===\nStep two\n---").splitlines()
+    for previous, line in zip(lines, lines[1:], strict=False):
+        body = line[1:].strip()
+        is_underline = bool(re.fullmatch(r"=+|-+", body))
+        assert not (is_underline and previous[1:].strip()), f"setext heading: {previous!r} / {line!r}"
+
+
+def test_model_answer_only_after_the_session_finished(tmp_path: Path, catalog: Catalog) -> None:
+    store = Store(tmp_path / "active.sqlite3")
+    session = store.create_session(CASE, "junior", "offline")
+    store.append_turn(session.id, t(0, "interviewer", "opening", "Quick fundamentals question.", 0.0))
+    md = report_markdown(store, catalog, session.id)
+    assert "## Not scored yet" in md
+    assert "What a strong answer covers" not in md
+    assert catalog.case(CASE).model_answer.strip()[:40] not in md
+    data = json.loads(report_json(store, catalog, session.id))
+    assert data["model_answer"] == "" and data["scorecard"] is None
+
+    store.finish_session(session.id, 60.0)
+    data = json.loads(report_json(store, catalog, session.id))
+    assert data["model_answer"] == catalog.case(CASE).model_answer
+
+
+def test_time_per_phase_from_phase_changes(tmp_path: Path, catalog: Catalog) -> None:
+    case = catalog.case(SYSTEM_DESIGN_CASE)
+    first, second, third = (p.id for p in case.plan()[:3])
+    store = Store(tmp_path / "phases.sqlite3")
+    session = store.create_session(SYSTEM_DESIGN_CASE, "senior", "offline")
+    for turn in [
+        t(0, "interviewer", "opening", "Design a feature store.", 0.0, phase=first),
+        t(0, "candidate", "answer", "Requirements first.", 200.0, phase=first),
+        t(0, "interviewer", "phase_change", "Let's estimate.", 240.0, phase=second),
+        t(0, "candidate", "answer", "About 2M rows a day.", 500.0, phase=second),
+        t(0, "interviewer", "phase_change", "Now the design.", 600.0, phase=third),
+        t(0, "candidate", "answer", "An offline store and an online store.", 900.0, phase=third),
+    ]:
+        store.append_turn(session.id, turn)
+    store.finish_session(session.id, 1000.0)
+
+    data = json.loads(report_json(store, catalog, session.id))
+    phases = data["time_per_phase_s"]
+    assert list(phases) == [p.id for p in case.plan()]
+    assert (phases[first], phases[second], phases[third]) == (240.0, 360.0, 400.0)
+    assert all(phases[p.id] == 0.0 for p in case.plan()[3:])
+    md = report_markdown(store, catalog, session.id)
+    assert f"- {first}: 4.0 min" in md and f"- {second}: 6.0 min" in md and f"- {third}: 6.7 min" in md
+
+
+# -- JSON ------------------------------------------------------------------------------------------
+
+
+def test_json_report_round_trips(stored: tuple[Store, SessionInfo, ScoreCard], catalog: Catalog) -> None:
+    store, session, card = stored
+    text = report_json(store, catalog, session.id)
+    data = json.loads(text)
+    assert set(data) >= {"session", "case_title", "scorecard", "time_per_phase_s", "turns", "model_answer"}
+    assert SessionInfo.model_validate(data["session"]) == session
+    assert ScoreCard.model_validate(data["scorecard"]) == card
+    assert [Turn.model_validate(turn) for turn in data["turns"]] == store.turns(session.id)
+    assert data["turns"][1]["text"] == HOSTILE  # data stays data: nothing escaped or evaluated
+    assert data["case_title"] == catalog.case(CASE).title
+    assert data["time_per_phase_s"] == {"interview": 150.0}
+    assert json.loads(json.dumps(data)) == data
+
+
+def test_report_for_an_unknown_session_names_it(tmp_path: Path, catalog: Catalog) -> None:
+    store = Store(tmp_path / "empty.sqlite3")
+    with pytest.raises(KeyError, match="no-such-session"):
+        report_markdown(store, catalog, "no-such-session")
