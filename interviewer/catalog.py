@@ -3,10 +3,10 @@ load regardless of broken neighbours."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import TypeAdapter, ValidationError
@@ -21,6 +21,7 @@ MAX_ALIASES = 100
 MAX_EXPANDED_VALUES = 100_000
 
 _case_adapter: TypeAdapter[AnyCase] = TypeAdapter(Case)
+T = TypeVar("T")
 _KIND_TAGS = {"ml_case", "business_case", "system_design", "drill"}
 
 
@@ -46,8 +47,7 @@ class Catalog:
         except KeyError:
             known = ", ".join(sorted(self.cases)[:8])
             raise KeyError(
-                f"no valid case with id {case_id!r}; `python -m interviewer list` shows them "
-                f"(e.g. {known})"
+                f"no valid case with id {case_id!r}; `python -m interviewer list` shows them (e.g. {known})"
             ) from None
 
     def rubric_for(self, case: AnyCase) -> Rubric:
@@ -133,17 +133,27 @@ def _stem_problem(path: Path, data: dict[str, Any]) -> Problem | None:
     return None
 
 
+def _parse(
+    path: Path, validate: Callable[[dict[str, Any]], T], catalog: Catalog
+) -> tuple[T, dict[str, Any]] | None:
+    """The file as a validated model with its raw data, or None with its problems recorded."""
+    data, problem = read_yaml(path)
+    if problem or data is None:
+        catalog.problems.append(problem or Problem(path, "(file)", "empty"))
+        return None
+    try:
+        return validate(data), data
+    except ValidationError as error:
+        catalog.problems.extend(_validation_problems(path, error))
+        return None
+
+
 def _load_rubrics(paths: Iterable[Path], catalog: Catalog) -> None:
     for path in paths:
-        data, problem = read_yaml(path)
-        if problem or data is None:
-            catalog.problems.append(problem or Problem(path, "(file)", "empty"))
+        parsed = _parse(path, Rubric.model_validate, catalog)
+        if parsed is None:
             continue
-        try:
-            rubric = Rubric.model_validate(data)
-        except ValidationError as error:
-            catalog.problems.extend(_validation_problems(path, error))
-            continue
+        rubric, data = parsed
         if stem_problem := _stem_problem(path, data):
             catalog.problems.append(stem_problem)
         elif rubric.id in catalog.rubrics:
@@ -187,15 +197,10 @@ def cross_check(case: AnyCase, rubrics: dict[str, Rubric]) -> list[tuple[str, st
 
 def _load_cases(paths: Iterable[Path], catalog: Catalog) -> None:
     for path in paths:
-        data, problem = read_yaml(path)
-        if problem or data is None:
-            catalog.problems.append(problem or Problem(path, "(file)", "empty"))
+        parsed = _parse(path, _case_adapter.validate_python, catalog)
+        if parsed is None:
             continue
-        try:
-            case = _case_adapter.validate_python(data)
-        except ValidationError as error:
-            catalog.problems.extend(_validation_problems(path, error))
-            continue
+        case, data = parsed
         found = [Problem(path, f, m) for f, m in cross_check(case, catalog.rubrics)]
         if stem_problem := _stem_problem(path, data):
             found.append(stem_problem)
@@ -207,9 +212,7 @@ def _load_cases(paths: Iterable[Path], catalog: Catalog) -> None:
             catalog.cases[case.id] = case
 
 
-def load_catalog(
-    cases_dir: Path = DEFAULT_CASES_DIR, rubrics_dir: Path = DEFAULT_RUBRICS_DIR
-) -> Catalog:
+def load_catalog(cases_dir: Path = DEFAULT_CASES_DIR, rubrics_dir: Path = DEFAULT_RUBRICS_DIR) -> Catalog:
     catalog = Catalog()
     for folder, label in ((rubrics_dir, "rubrics"), (cases_dir, "cases")):
         if not folder.is_dir():

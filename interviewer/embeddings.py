@@ -20,7 +20,6 @@ from interviewer.text import STOPWORDS
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 MAX_TOKENS = 256
-DIMENSIONS = 384
 
 
 class EmbeddingModelMissing(RuntimeError):
@@ -64,7 +63,7 @@ def _tokenizer_file() -> Path:
 
 
 class Embedder:
-    """Mean-pooled, L2-normalised MiniLM vectors; thread-safe, with a small per-text cache."""
+    """Contextual MiniLM word-piece vectors, unit length; thread-safe, with a per-text cache."""
 
     def __init__(self, model_file: Path | None = None, tokenizer_file: Path | None = None) -> None:
         import onnxruntime
@@ -79,22 +78,8 @@ class Embedder:
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file or _tokenizer_file()))
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        self._cache: dict[str, np.ndarray] = {}
         self._token_cache: dict[str, TokenVectors] = {}
         self._lock = threading.Lock()
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """One row per text, unit length, shape (len(texts), 384)."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            vectors = self._run(missing)
-            with self._lock:
-                if len(self._cache) > 50_000:
-                    self._cache.clear()
-                self._cache.update(zip(missing, vectors, strict=True))
-        if not texts:
-            return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts])
 
     def token_vectors(self, texts: Sequence[str]) -> list[TokenVectors]:
         """Contextual vectors of each text's content word pieces (no stopwords, no punctuation)."""
@@ -107,23 +92,21 @@ class Embedder:
                 self._token_cache.update(zip(missing, computed, strict=True))
         return [self._token_cache[t] for t in texts]
 
-    def _forward(
-        self, texts: list[str]
-    ) -> tuple[np.ndarray, np.ndarray, list[list[str]], list[list[tuple[int, int]]]]:
+    def _forward(self, texts: list[str]) -> tuple[np.ndarray, list[list[str]], list[list[tuple[int, int]]]]:
         encodings = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         hidden = self._session.run(
             None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         )[0]
-        return hidden, mask, [e.tokens for e in encodings], [e.offsets for e in encodings]
+        return hidden, [e.tokens for e in encodings], [e.offsets for e in encodings]
 
     def _run_tokens(self, texts: list[str], batch_size: int = 32) -> list[TokenVectors]:
         results: dict[int, TokenVectors] = {}
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
-            hidden, _, pieces, offsets = self._forward([texts[i] for i in chunk])
+            hidden, pieces, offsets = self._forward([texts[i] for i in chunk])
             for row, index in enumerate(chunk):
                 keep = _content_positions(pieces[row])
                 vectors = hidden[row, keep]
@@ -133,20 +116,6 @@ class Embedder:
                     vectors.astype(np.float32),
                     [offsets[row][k] for k in keep],
                 )
-        return [results[i] for i in range(len(texts))]
-
-    def _run(self, texts: list[str], batch_size: int = 32) -> list[np.ndarray]:
-        # Sorting by length keeps padding small inside each batch.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        results: dict[int, np.ndarray] = {}
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            hidden, mask, _, _ = self._forward([texts[i] for i in chunk])
-            summed = (hidden * mask[:, :, None]).sum(axis=1)
-            pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-            pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-            for row, index in enumerate(chunk):
-                results[index] = pooled[row].astype(np.float32)
         return [results[i] for i in range(len(texts))]
 
 

@@ -97,7 +97,6 @@ class AnswerText:
     """The candidate's turns split into quotable sentences, grader-directed ones set aside."""
 
     turns: list[list[Span]]
-    sources: list[str]
     ignored: list[str] = field(default_factory=list)
 
 
@@ -112,7 +111,7 @@ def split_answers(answers: Sequence[str]) -> AnswerText:
             else:
                 kept.append(span)
         turns.append(kept)
-    return AnswerText(turns, list(answers), ignored)
+    return AnswerText(turns, ignored)
 
 
 @dataclass(frozen=True)

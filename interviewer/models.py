@@ -209,7 +209,8 @@ class CriterionScore(BaseModel):
     covered: list[str] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list)
     rationale: str = ""
-    descriptor: str = ""
+    descriptor: str = ""  # the rubric's anchor for the level reached
+    bar: str = ""  # what meets the bar at the chosen seniority
 
 
 class ScoreCard(BaseModel):

@@ -134,6 +134,7 @@ def build_scorecard(
                 missing=found.missing(COVERED_CREDIT),
                 rationale=decision.rationale,
                 descriptor=criterion.levels[decision.level] if decision.level else "",
+                bar=criterion.level_expectations.get(target, ""),
             )
         )
     overall = overall_score(scores)
