@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.ui import service
+from app_pages.ui import offline_service
 
 st.set_page_config(page_title="Mock interviewer", page_icon=":material/record_voice_over:")
 
-service()  # build (and cache) the catalog, store and backend before any page runs
+offline_service()  # build (and cache) the catalog, store and backend before any page runs
 
 page = st.navigation(
     [

@@ -1,29 +1,82 @@
-"""Practice: pick a case and a level, run the interview, end it and read the score card."""
+"""Practice: pick a case (filters, random pick, a suggestion aimed at the weakest criterion), run the
+interview with a live round clock, phases, pause / resume, extra time and a notes / diagram pad;
+end on demand or when time is up, then read the score card."""
 
 from __future__ import annotations
+
+import random
 
 import streamlit as st
 
 from app_pages.ui import (
     KIND_LABELS,
+    backend_label,
     clock,
     close_session,
     current_session_id,
+    default_level,
     open_session,
     plain,
+    render_pad,
     render_scorecard,
     render_transcript,
     service,
 )
-from interviewer.models import LEVELS
+from interviewer.models import LEVELS, AnyCase
+from interviewer.progress import attempted_case_ids, attempts, suggest_case, weakest_criterion
+from interviewer.review import phase_rows
 from interviewer.service import InterviewService
 
 MAX_ANSWER_CHARS = 20_000
+MAX_PAD_CHARS = 50_000
 KIND_ORDER = ("drill", "ml_case", "business_case", "system_design")
+EXTRA_MINUTES = 5
+AUTO_END_KEY = "practice_auto_end"
+ANY_TAG = "any tag"
+
+
+def pad_key(session_id: str) -> str:
+    return f"pad_{session_id}"
+
+
+def save_pad(session_id: str) -> None:
+    """Store the pad's text (a new version when it changed). Runs first on every rerun and as the
+    text area's callback, so what the candidate typed is on disk before anything else happens."""
+    key = pad_key(session_id)
+    if key in st.session_state:
+        try:
+            service().save_notes(session_id, str(st.session_state[key] or ""))
+        except KeyError:
+            pass  # an unknown session: run_session reports it
+
+
+def filtered_cases(cases: list[AnyCase], kind: str, tag: str, level: str, fit_level: bool,
+                   max_minutes: float) -> list[AnyCase]:
+    return [
+        c for c in cases
+        if (kind == "all" or c.kind == kind)
+        and (tag == ANY_TAG or tag in c.tags)
+        and (not fit_level or level in c.levels)
+        and c.duration_min <= max_minutes
+    ]
+
+
+def pick_random(case_ids: list[str]) -> None:
+    if case_ids:
+        st.session_state["practice_case"] = random.choice(case_ids)
+
+
+def start(svc: InterviewService, case_id: str, level: str) -> None:
+    open_session(svc.start(case_id, level).id)  # type: ignore[arg-type]
+    st.rerun()
 
 
 def choose_and_start(svc: InterviewService) -> None:
     st.title("Practice")
+    st.caption(f"Runs on the {backend_label(svc)}; change it in Settings.")
+    problem = st.session_state.pop("backend_problem", None)
+    if problem:
+        st.warning(f"The model backend is not available ({plain(problem)}); using the offline interviewer.")
     if svc.catalog.problems:
         st.caption(
             f"{len(svc.catalog.problems)} content file(s) failed validation and are hidden; "
@@ -33,45 +86,152 @@ def choose_and_start(svc: InterviewService) -> None:
     if not cases:
         st.error("No valid cases found in cases/.")
         return
+
+    pre = st.session_state.pop("practice_retry", None)  # "retry this case" from the Review page
+    if pre in svc.catalog.cases:
+        st.session_state["practice_kind"] = "all"
+        st.session_state["practice_tag"] = ANY_TAG
+        st.session_state["practice_case"] = pre
+        st.session_state.pop("practice_max_min", None)
+        st.session_state.pop("practice_fit_level", None)
+
+    level = st.selectbox("Target level", LEVELS, index=LEVELS.index(default_level()), key="practice_level")
+
+    found = attempts(svc.store)
+    weakest = weakest_criterion(found)
+    suggestion = suggest_case(svc.catalog, weakest, attempted_case_ids(svc.store), level)
+    if suggestion is not None:
+        with st.container(border=True):
+            st.markdown(f"**Suggested:** {plain(suggestion.case.title)} "
+                        f"({KIND_LABELS[suggestion.case.kind]}, {suggestion.case.duration_min:g} min)")
+            st.caption(plain(suggestion.reason))
+            if st.button("Start the suggestion", key="practice_suggested"):
+                start(svc, suggestion.case.id, level)
+
+    kind_col, tag_col, minutes_col = st.columns(3)
     kinds = ["all", *dict.fromkeys(c.kind for c in cases)]
-    kind = st.selectbox("Kind", kinds, format_func=KIND_LABELS.__getitem__, key="practice_kind")
-    shown = {c.id: c for c in cases if kind == "all" or c.kind == kind}
-    case_id = st.selectbox(
+    kind = kind_col.selectbox("Kind", kinds, format_func=KIND_LABELS.__getitem__, key="practice_kind")
+    tags = [ANY_TAG, *sorted({t for c in cases for t in c.tags})]
+    tag = tag_col.selectbox("Tag", tags, key="practice_tag")
+    longest = max(c.duration_min for c in cases)
+    max_minutes = minutes_col.slider(
+        "Max minutes", min_value=3, max_value=int(longest), value=int(longest), key="practice_max_min"
+    )
+    fit_level = st.checkbox("Only cases written for this level", value=False, key="practice_fit_level")
+
+    shown = {c.id: c for c in filtered_cases(cases, kind, tag, level, fit_level, max_minutes)}
+    if not shown:
+        st.info("No case matches these filters.")
+        return
+    pick, random_col = st.columns([4, 1], vertical_alignment="bottom")
+    case_id = pick.selectbox(
         "Case",
         list(shown),
         format_func=lambda i: f"{shown[i].title} ({shown[i].duration_min:g} min)",
         key="practice_case",
     )
+    random_col.button("Random", key="practice_random", on_click=pick_random, args=(list(shown),))
     case = shown[case_id]
     phases = case.plan()
     st.caption(
         f"{KIND_LABELS[case.kind]} · {case.duration_min:g} minutes"
-        + (f" · {len(phases)} phases" if len(phases) > 1 else "")
+        + (f" · {len(phases)} phases: " + ", ".join(f"{p.title} {p.minutes:g}" for p in phases)
+           if len(phases) > 1 else "")
+        + (f" · tags: {', '.join(case.tags)}" if case.tags else "")
     )
-    level = st.selectbox("Level", LEVELS, index=LEVELS.index("mid"), key="practice_level")
     if level not in case.levels:
         st.caption(f"This case is written for {', '.join(case.levels)} candidates.")
     if st.button("Start", type="primary", key="practice_start"):
-        open_session(svc.start(case.id, level).id)
-        st.rerun()
+        start(svc, case.id, level)
 
 
 @st.fragment(run_every="1s")
 def round_clock(session_id: str) -> None:
-    view = service().view(session_id)
+    """The live clock: ticks once a second without rerunning the page; ends the round at zero
+    when auto-end is on."""
+    svc = service()
+    view = svc.view(session_id)
     if view.session.status != "active":
         return
+    paused = svc.is_paused(session_id)
     plan = view.state.phases
     phase, number = view.state.phase, view.state.phase_index + 1
     left, middle, right = st.columns(3)
     left.metric("Phase", phase.title if len(plan) == 1 else f"{number}/{len(plan)} {phase.title}")
     middle.metric("Phase time left", clock(view.phase_remaining_s))
     right.metric("Round time left", clock(view.round_remaining_s))
-    if view.round_remaining_s <= 0:
-        st.warning("Time is up: finish your thought, then end and score.")
+    if paused:
+        st.info("Paused: the clock stands still. Resume, or answer, to carry on.")
+    if len(plan) > 1:
+        st.dataframe(
+            phase_rows(view.case, view.turns, view.now_s, view.state.time_extension_s, phase.id),
+            hide_index=True, width="stretch",
+        )
+    if view.round_remaining_s <= 0 and not paused:
+        if st.session_state.get(AUTO_END_KEY, True):
+            svc.finish(session_id)
+            st.rerun(scope="app")
+        st.warning("Time is up: finish your thought, then end and score (or add time).")
+
+
+def round_controls(svc: InterviewService, session_id: str) -> None:
+    pause_col, extend_col, auto_col = st.columns(3, vertical_alignment="center")
+    if svc.is_paused(session_id):
+        if pause_col.button("Resume", key="practice_resume", icon=":material/play_arrow:"):
+            svc.resume(session_id)
+            st.rerun()
+    elif pause_col.button("Pause", key="practice_pause", icon=":material/pause:"):
+        svc.pause(session_id)
+        st.rerun()
+    if extend_col.button(f"+{EXTRA_MINUTES} min", key="practice_extend", icon=":material/more_time:"):
+        svc.extend_time(session_id, EXTRA_MINUTES)
+        st.rerun()
+    auto_col.toggle("End when time is up", value=True, key=AUTO_END_KEY)
+
+
+def answer_turn(svc: InterviewService, session_id: str, answer: str) -> None:
+    """Show the answer, stream the interviewer's reply into the page, then rerun from the store."""
+    with st.chat_message("user"):
+        st.markdown(plain(answer))
+    with st.chat_message("interviewer", avatar=":material/record_voice_over:"):
+        box = st.empty()
+        words: list[str] = []
+
+        def on_chunk(chunk: str) -> None:
+            words.append(chunk)
+            box.markdown(plain("".join(words)))
+
+        try:
+            svc.submit_streaming(session_id, answer, on_chunk)  # stores the answer first
+        except ValueError as error:  # ended meanwhile (another tab, or the clock)
+            st.warning(plain(str(error)))
+    ended = svc.store.session(session_id).status == "finished"  # the interviewer wrapped up
+    if ended and svc.store.scorecard(session_id) is None:
+        with st.spinner("Scoring against the rubric..."):
+            svc.finish(session_id)
+
+
+def notes_pad(svc: InterviewService, session_id: str, active: bool) -> None:
+    key = pad_key(session_id)
+    if key not in st.session_state:
+        st.session_state[key] = svc.notes(session_id)
+    st.text_area(
+        "Notes and diagram pad",
+        key=key,
+        height=220,
+        max_chars=MAX_PAD_CHARS,
+        disabled=not active,
+        on_change=save_pad,
+        args=(session_id,),
+        placeholder="Notes, estimates, or a diagram: Graphviz (digraph { a -> b }) "
+                    "or Mermaid (graph LR; A --> B).",
+        help="Saved with the interview as you go (press Ctrl+Enter or click outside to save).",
+    )
+    render_pad(str(st.session_state.get(key) or ""))
 
 
 def run_session(svc: InterviewService, session_id: str) -> None:
+    save_pad(session_id)  # before anything else: nothing typed is lost
     try:
         view = svc.view(session_id)
     except KeyError:
@@ -84,14 +244,8 @@ def run_session(svc: InterviewService, session_id: str) -> None:
     if active:
         answer = st.chat_input("Your answer", key="practice_answer", max_chars=MAX_ANSWER_CHARS)
         if answer and answer.strip():
-            with st.spinner("The interviewer is thinking..."):
-                try:
-                    svc.submit(session_id, answer)  # stores the answer first, then the reply
-                except ValueError as error:  # ended meanwhile (another tab, or the clock)
-                    st.warning(plain(str(error)))
-                ended = svc.store.session(session_id).status == "finished"  # the interviewer wrapped up
-                if ended and svc.store.scorecard(session_id) is None:
-                    svc.finish(session_id)
+            render_transcript(view.turns)
+            answer_turn(svc, session_id, answer)
             st.rerun()
 
     title, new = st.columns([4, 1], vertical_alignment="bottom")
@@ -99,15 +253,23 @@ def run_session(svc: InterviewService, session_id: str) -> None:
     if new.button("New interview", key="practice_new"):
         close_session()
         st.rerun()
-    st.caption(f"{KIND_LABELS[view.case.kind]} · level {view.session.level} · session {view.session.id}")
+    st.caption(
+        f"{KIND_LABELS[view.case.kind]} · level {view.session.level} · {backend_label(svc)} · "
+        f"session {view.session.id}"
+    )
     if active:
         round_clock(session_id)
+        round_controls(svc, session_id)
 
-    render_transcript(view.turns)
+    talk, pad = st.columns([3, 2])
+    with talk:
+        render_transcript(view.turns)
+    with pad:
+        notes_pad(svc, session_id, active)
 
     card = svc.store.scorecard(session_id)
     label = "End and score" if active else "Score this interview"
-    if card is None and st.button(label, key="practice_end"):
+    if card is None and st.button(label, key="practice_end", type="primary"):
         with st.spinner("Scoring against the rubric..."):
             svc.finish(session_id)  # closes the round if still open, then grades it
         st.rerun()
@@ -117,6 +279,9 @@ def run_session(svc: InterviewService, session_id: str) -> None:
         if view.case.model_answer:
             with st.expander("What a strong answer covers"):
                 st.markdown(plain(view.case.model_answer))
+        if st.button("Open in Review", key="practice_review"):
+            st.session_state["review_open"] = session_id
+            st.switch_page("app_pages/review.py")
 
 
 def main() -> None:

@@ -5,14 +5,17 @@ Only ids live in st.session_state (and the URL); everything else is read back fr
 
 from __future__ import annotations
 
+import inspect
 import re
 import string
 
 import streamlit as st
 
-from interviewer.backends.factory import build_service
+from interviewer.backends.factory import BackendUnavailable, build_service
 from interviewer.catalog import load_catalog
-from interviewer.models import ScoreCard, Turn
+from interviewer.models import LEVELS, Level, ScoreCard, Turn
+from interviewer.diagram import read_pad
+from interviewer.review import Highlight
 from interviewer.service import InterviewService
 from interviewer.store import Store, default_db_path
 
@@ -43,9 +46,57 @@ def _build_service(db_path: str) -> InterviewService:
     return build_service(load_catalog(), Store(db_path))
 
 
-def service() -> InterviewService:
-    """The one service for this process, per database (INTERVIEWER_DB or the user data dir)."""
+def offline_service() -> InterviewService:
+    """The one offline service for this process, per database (INTERVIEWER_DB or the user data dir)."""
     return _build_service(str(default_db_path()))
+
+
+# Preferences from the Settings page. They live under their own keys (not widget keys, which
+# Streamlit drops when their page is not shown) and only for this browser session.
+PREF_BACKEND = "pref_backend"
+PREF_BASE_URL = "pref_base_url"
+PREF_MODEL = "pref_model"
+PREF_LEVEL = "pref_level"
+API_KEY = "llm_api_key"  # the API key: st.session_state only, never the database, logs or page
+
+
+def factory_takes_api_key() -> bool:
+    """Whether the backend factory accepts a key from the settings page (else: OPENAI_API_KEY)."""
+    return "api_key" in inspect.signature(build_service).parameters
+
+
+def default_level() -> Level:
+    level = st.session_state.get(PREF_LEVEL, "mid")
+    return level if level in LEVELS else "mid"
+
+
+def service() -> InterviewService:
+    """The service for this browser session: the cached offline one, or an OpenAI-compatible one
+    built from the Settings page (per run: the key never goes into a process-wide cache)."""
+    offline = offline_service()
+    if st.session_state.get(PREF_BACKEND, "offline") != "openai":
+        return offline
+    options: dict[str, object] = {
+        "base_url": st.session_state.get(PREF_BASE_URL) or None,
+        "model": st.session_state.get(PREF_MODEL) or None,
+    }
+    if factory_takes_api_key() and st.session_state.get(API_KEY):
+        options["api_key"] = st.session_state[API_KEY]
+    try:
+        return build_service(offline.catalog, offline.store, "openai", **options)  # type: ignore[arg-type]
+    except BackendUnavailable as error:
+        st.session_state["backend_problem"] = str(error)
+    except Exception as error:  # noqa: BLE001 - a broken model setup falls back to offline
+        st.session_state["backend_problem"] = type(error).__name__
+    return offline
+
+
+def backend_label(svc: InterviewService) -> str:
+    name = svc.interviewer.name
+    if name == "offline":
+        return "offline interviewer (deterministic, no network)"
+    model = st.session_state.get(PREF_MODEL) or "default model"
+    return f"{name} interviewer ({plain(str(model))})"
 
 
 # -- the current session id ---------------------------------------------------------------------
@@ -111,16 +162,40 @@ def clock(seconds: float) -> str:
 # -- transcript and score card ------------------------------------------------------------------
 
 
-def render_transcript(turns: list[Turn]) -> None:
+def render_transcript(turns: list[Turn], highlights: dict[int, list[Highlight]] | None = None) -> None:
+    """The conversation; with highlights, each answer shows the evidence quotes said in it."""
     for turn in turns:
         if turn.role == "candidate":
             with st.chat_message("user"):
                 st.markdown(plain(turn.text))
+                for found in (highlights or {}).get(turn.index, []):
+                    st.markdown(
+                        f":green-background[{plain(found.criterion)} · {level_text(found.level)}]  \n"
+                        + quote(found.quote)
+                    )
         else:
             with st.chat_message("interviewer", avatar=":material/record_voice_over:"):
                 st.markdown(plain(turn.text))
                 if turn.source.startswith("offline-fallback"):
                     st.caption("The model backend failed for this turn; the offline interviewer answered.")
+
+
+def render_pad(text: str) -> None:
+    """The notes / diagram pad: Graphviz or a Mermaid flowchart drawn, anything else as code."""
+    if not text.strip():
+        return
+    pad = read_pad(text)
+    if pad.dot is not None:
+        try:
+            st.graphviz_chart(pad.dot, width="stretch")
+        except Exception:  # noqa: BLE001 - a half-typed diagram shows as text, never an error page
+            st.code(text, language=None)
+        if pad.kind == "mermaid":
+            st.caption("Mermaid flowchart, drawn with Graphviz.")
+    else:
+        st.code(text, language=None)
+        if pad.note:
+            st.caption(pad.note)
 
 
 def level_text(level: int | None) -> str:

@@ -57,11 +57,12 @@ def as_drill(answer: SafAnswer) -> DrillCase:
 def evaluate(split: str, grader: OfflineGrader, limit: int | None) -> dict[str, object]:
     rows = load_split(SAF_ZIP, split)[:limit]
     started = time.perf_counter()
-    predicted = [grader.grade(as_drill(r), SAF_RUBRIC, [r.response]).overall for r in rows]
+    cards = [grader.grade(as_drill(r), SAF_RUBRIC, [r.response]) for r in rows]
     result = agreement_from_scores(
-        predicted,
+        [card.overall for card in cards],
         [r.score / r.max_score for r in rows],
         [gold_to_level(r.score, r.max_score) for r in rows],
+        [card.coverage or 0.0 for card in cards],
     )
     result["seconds_per_answer"] = round((time.perf_counter() - started) / max(1, len(rows)), 4)
     return result
@@ -85,6 +86,7 @@ def main() -> int:
             print(
                 f"{split:18s} n={result['n']:4d} spearman={result['spearman']} pearson={result['pearson']} "
                 f"qwk={result['qwk']} mae={result['mae_levels']} unscored={result['unscored']} "
+                f"spearman_coverage={result['spearman_coverage']} "
                 f"by_gold={result['mean_score_by_gold_level']}"
             )
     return 0

@@ -45,7 +45,10 @@ def _rounded(value: float | None) -> float | None:
 
 
 def agreement_from_scores(
-    predicted: Sequence[float | None], gold_share: Sequence[float], gold_level: Sequence[int]
+    predicted: Sequence[float | None],
+    gold_share: Sequence[float],
+    gold_level: Sequence[int],
+    coverage: Sequence[float] | None = None,
 ) -> dict[str, Any]:
     """Statistics over scorer output. An unscored answer (no evidence) counts as level 1 here: it
     said nothing the rubric rewards; how many there were is reported beside."""
@@ -54,7 +57,7 @@ def agreement_from_scores(
     bands: dict[int, list[float]] = defaultdict(list)
     for level, gold in zip(levels, gold_level, strict=True):
         bands[gold].append(level)
-    return {
+    result: dict[str, Any] = {
         "n": len(levels),
         "unscored": sum(p is None for p in predicted),
         "spearman": _rounded(spearman(levels, gold_share)),
@@ -63,12 +66,21 @@ def agreement_from_scores(
         "mae_levels": _rounded(sum(abs(a - b) for a, b in zip(levels, gold_level, strict=True)) / max(1, len(levels))),
         "mean_score_by_gold_level": {str(k): round(sum(v) / len(v), 2) for k, v in sorted(bands.items())},
     }
+    if coverage is not None:
+        # The continuous coverage behind the levels: how much ordering the 1-4 binning gives up.
+        result["spearman_coverage"] = _rounded(spearman(coverage, gold_share))
+        result["pearson_coverage"] = _rounded(pearson(coverage, gold_share))
+    return result
 
 
 def agreement(rows: Sequence[EvalRow], grader: Grader, catalog: Catalog) -> dict[str, Any]:
     predicted: list[float | None] = []
+    coverage: list[float] = []
     for row in rows:
         case = catalog.case(row.case)
         card = grader.grade(case, catalog.rubric_for(case), [row.answer])
         predicted.append(card.overall)
-    return agreement_from_scores(predicted, [r.gold_share() for r in rows], [r.gold_level() for r in rows])
+        coverage.append(card.coverage or 0.0)
+    return agreement_from_scores(
+        predicted, [r.gold_share() for r in rows], [r.gold_level() for r in rows], coverage
+    )

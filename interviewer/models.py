@@ -205,6 +205,7 @@ class CriterionScore(BaseModel):
     weight: float
     core: bool
     level: Annotated[int, Field(ge=1, le=4)] | None
+    coverage: float = 0.0  # mean key-point credit, 0-1, behind the level (offline evidence)
     evidence: list[str] = Field(default_factory=list)
     covered: list[str] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list)
@@ -221,6 +222,7 @@ class ScoreCard(BaseModel):
     level: Level = "mid"
     backend: str = "offline"
     overall: float | None
+    coverage: float | None = None  # weighted mean criterion coverage, 0-1, a finer-grained companion
     verdict: Verdict
     verdict_reason: str
     criteria: list[CriterionScore]

@@ -129,6 +129,7 @@ def build_scorecard(
                 weight=criterion.weight,
                 core=criterion.core,
                 level=decision.level,
+                coverage=round(found.coverage, 4),
                 evidence=found.quotes(settings) if decision.level is not None else [],
                 covered=found.covered(COVERED_CREDIT),
                 missing=found.missing(COVERED_CREDIT),
@@ -139,12 +140,14 @@ def build_scorecard(
         )
     overall = overall_score(scores)
     outcome, reason = verdict(scores, overall)
+    total_weight = sum(s.weight for s in scores)
     return ScoreCard(
         case=case_id,
         rubric=rubric.id,
         level=target,
         backend=backend,
         overall=overall,
+        coverage=round(sum(s.weight * s.coverage for s in scores) / total_weight, 4),
         verdict=outcome,
         verdict_reason=reason,
         criteria=scores,

@@ -74,7 +74,11 @@ class InterviewService:
 
     def elapsed_s(self, session_id: str) -> float:
         """Seconds since the session started, by the injected clock; resumes from the last turn
-        when this process did not start the session (a restart)."""
+        when this process did not start the session (a restart). Paused time does not count: while
+        paused the round clock stands still at the position stored with the session."""
+        paused_at = self.store.paused_at_s(session_id)
+        if paused_at is not None:
+            return paused_at
         if session_id not in self._started:
             turns = self.store.turns(session_id)
             last = turns[-1].at_s if turns else 0.0
@@ -91,6 +95,30 @@ class InterviewService:
 
     def extend_time(self, session_id: str, minutes: float) -> None:
         self.store.extend_time(session_id, minutes * 60)
+
+    def is_paused(self, session_id: str) -> bool:
+        return self.store.paused_at_s(session_id) is not None
+
+    def pause(self, session_id: str) -> None:
+        """Stop the round clock; phase and round budgets do not use up while paused."""
+        if self.store.session(session_id).status != "active" or self.is_paused(session_id):
+            return
+        self.store.set_paused(session_id, self.elapsed_s(session_id))
+
+    def resume(self, session_id: str) -> None:
+        paused_at = self.store.paused_at_s(session_id)
+        if paused_at is None:
+            return
+        self._started[session_id] = self.clock() - paused_at
+        self.store.set_paused(session_id, None)
+
+    def save_notes(self, session_id: str, text: str) -> bool:
+        """Store the candidate's notes / diagram pad (a new version when it changed)."""
+        self.store.session(session_id)  # a KeyError for an unknown session, before any write
+        return self.store.save_notes(session_id, text)
+
+    def notes(self, session_id: str) -> str:
+        return self.store.notes(session_id)
 
     # -- turns ------------------------------------------------------------------------------------
 
@@ -110,6 +138,8 @@ class InterviewService:
         at_s: float | None,
         stream: Callable[[str], None] | None,
     ) -> Iterator[Turn]:
+        if at_s is None and self.is_paused(session_id):
+            self.resume(session_id)  # answering is taking part: the clock runs again
         view = self.view(session_id, at_s)
         if view.session.status == "finished" or view.state.finished:
             raise ValueError(f"session {session_id} has ended; start a new one to continue")
@@ -164,6 +194,7 @@ class InterviewService:
                          at_s=view.now_s, phase=view.state.phase.id, source="offline"),
                 )
             self.store.finish_session(session_id, view.now_s)
+        self.store.set_paused(session_id, None)
         return self.score_session(session_id)
 
     def score_session(self, session_id: str) -> ScoreCard:

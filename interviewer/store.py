@@ -56,6 +56,18 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 2: time extensions granted during a round (limits must be adjustable)
     "ALTER TABLE sessions ADD COLUMN time_extension_s REAL NOT NULL DEFAULT 0;",
+    # 3: pause / resume (the round clock position while paused, NULL when running) and the
+    # candidate's notes / diagram pad, append-only so no version of what they typed is lost
+    """
+    ALTER TABLE sessions ADD COLUMN paused_at_s REAL;
+    CREATE TABLE notes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        created_at TEXT NOT NULL,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX notes_by_session ON notes(session_id);
+    """,
 )
 
 
@@ -186,6 +198,41 @@ class Store:
                 "UPDATE sessions SET time_extension_s = time_extension_s + ? WHERE id = ?",
                 (seconds, session_id),
             )
+
+    def paused_at_s(self, session_id: str) -> float | None:
+        """Where the round clock stands while the session is paused; None when it runs."""
+        row = self._connection().execute(
+            "SELECT paused_at_s FROM sessions WHERE id = ?", (session_id,)
+        ).fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
+    def set_paused(self, session_id: str, at_s: float | None) -> None:
+        with self._transaction() as connection:
+            connection.execute(
+                "UPDATE sessions SET paused_at_s = ? WHERE id = ?", (at_s, session_id)
+            )
+
+    # -- notes / diagram pad ----------------------------------------------------------------------
+
+    def save_notes(self, session_id: str, text: str) -> bool:
+        """Store a new version of the pad when it changed; True when something was written."""
+        with self._transaction() as connection:
+            row = connection.execute(
+                "SELECT text FROM notes WHERE session_id = ? ORDER BY id DESC LIMIT 1", (session_id,)
+            ).fetchone()
+            if (row[0] if row else "") == text:
+                return False
+            connection.execute(
+                "INSERT INTO notes (session_id, created_at, text) VALUES (?,?,?)",
+                (session_id, _now(), text),
+            )
+        return True
+
+    def notes(self, session_id: str) -> str:
+        row = self._connection().execute(
+            "SELECT text FROM notes WHERE session_id = ? ORDER BY id DESC LIMIT 1", (session_id,)
+        ).fetchone()
+        return str(row[0]) if row else ""
 
     # -- turns ------------------------------------------------------------------------------------
 

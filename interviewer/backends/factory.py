@@ -2,23 +2,46 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from interviewer.backends import Grader
 from interviewer.backends.offline import OfflineGrader, OfflineInterviewer
 from interviewer.catalog import Catalog
 from interviewer.service import InterviewService
 from interviewer.store import Store
 
+if TYPE_CHECKING:
+    from interviewer.backends.llm import LlmConfig
+
 
 class BackendUnavailable(ValueError):
     pass
 
 
-def build_grader(backend: str = "offline", base_url: str | None = None, model: str | None = None) -> Grader:
+def llm_config(base_url: str | None = None, model: str | None = None) -> LlmConfig:
+    """The openai backend's settings: flags over environment over .streamlit/secrets.toml. Imported
+    lazily so the offline backend never loads the openai SDK."""
+    from interviewer.backends.llm import LlmConfig, LlmConfigError
+
+    try:
+        return LlmConfig.load(base_url=base_url, model=model)
+    except LlmConfigError as error:
+        raise BackendUnavailable(str(error)) from error
+
+
+def build_grader(
+    backend: str = "offline",
+    base_url: str | None = None,
+    model: str | None = None,
+    offline: OfflineGrader | None = None,
+) -> Grader:
     if backend == "offline":
-        return OfflineGrader()
-    raise BackendUnavailable(
-        f"backend {backend!r} is not available in this build yet; use --backend offline"
-    )
+        return offline or OfflineGrader()
+    if backend == "openai":
+        from interviewer.backends.llm import LlmGrader
+
+        return LlmGrader(llm_config(base_url, model), offline)
+    raise BackendUnavailable(f"unknown backend {backend!r}; use offline or openai")
 
 
 def build_service(
@@ -28,6 +51,18 @@ def build_service(
     base_url: str | None = None,
     model: str | None = None,
 ) -> InterviewService:
-    if backend != "offline":
-        build_grader(backend, base_url, model)  # raises with the reason
-    return InterviewService(catalog, store, OfflineInterviewer(), OfflineGrader())
+    if backend == "offline":
+        return InterviewService(catalog, store, OfflineInterviewer(), OfflineGrader())
+    if backend == "openai":
+        from interviewer.backends.llm import LlmGrader, LlmInterviewer
+
+        config = llm_config(base_url, model)
+        offline = OfflineGrader()
+        return InterviewService(
+            catalog,
+            store,
+            LlmInterviewer(config),
+            LlmGrader(config, offline),
+            offline_grader=offline,
+        )
+    raise BackendUnavailable(f"unknown backend {backend!r}; use offline or openai")
