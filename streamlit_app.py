@@ -6,14 +6,17 @@ import streamlit as st
 
 from app_pages.ui import offline_service
 
-st.set_page_config(page_title="Mock interviewer", page_icon=":material/record_voice_over:")
+st.set_page_config(page_title="Mock interviewer", page_icon=":material/record_voice_over:", layout="wide")
 
 offline_service()  # build (and cache) the catalog, store and backend before any page runs
 
 page = st.navigation(
     [
         st.Page("app_pages/practice.py", title="Practice", icon=":material/forum:", default=True),
-        st.Page("app_pages/history.py", title="History", icon=":material/history:"),
+        st.Page("app_pages/review.py", title="Review", icon=":material/history:"),
+        st.Page("app_pages/plans.py", title="Plans", icon=":material/route:"),
+        st.Page("app_pages/library.py", title="Library", icon=":material/menu_book:"),
+        st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:"),
     ]
 )
 page.run()

@@ -4,6 +4,7 @@ end on demand or when time is up, then read the score card."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 
 import streamlit as st
@@ -44,10 +45,8 @@ def save_pad(session_id: str) -> None:
     text area's callback, so what the candidate typed is on disk before anything else happens."""
     key = pad_key(session_id)
     if key in st.session_state:
-        try:
+        with contextlib.suppress(KeyError):  # an unknown session: run_session reports it
             service().save_notes(session_id, str(st.session_state[key] or ""))
-        except KeyError:
-            pass  # an unknown session: run_session reports it
 
 
 def filtered_cases(cases: list[AnyCase], kind: str, tag: str, level: str, fit_level: bool,

@@ -13,8 +13,8 @@ import streamlit as st
 
 from interviewer.backends.factory import BackendUnavailable, build_service
 from interviewer.catalog import load_catalog
-from interviewer.models import LEVELS, Level, ScoreCard, Turn
 from interviewer.diagram import read_pad
+from interviewer.models import LEVELS, Level, ScoreCard, Turn
 from interviewer.review import Highlight
 from interviewer.service import InterviewService
 from interviewer.store import Store, default_db_path

@@ -71,7 +71,7 @@ def mermaid_to_dot(text: str) -> str | None:
                 return None
             previous = (name, (arrow.group(3) or arrow.group(2) or "").strip())
             position = arrow.end()
-    lines = [f"digraph {{", f"  rankdir={rankdir};", "  node [shape=box];"]
+    lines = ["digraph {", f"  rankdir={rankdir};", "  node [shape=box];"]
     lines += [f"  {_quote(n)} [label={_quote(label)}, shape={shape}];" for n, (label, shape) in nodes.items()]
     for a, b, label in edges:
         lines.append(f"  {_quote(a)} -> {_quote(b)}" + (f" [label={_quote(label)}];" if label else ";"))

@@ -135,15 +135,220 @@ def test_plain_escapes_every_markdown_construct(text: str) -> None:
     assert not re.search(r"^[ \t]", out, flags=re.MULTILINE)  # no indented code block
 
 
-def test_history_lists_past_sessions_with_their_verdict() -> None:
-    at = started_drill()
+def finished_drill() -> tuple[AppTest, str]:
+    at = new_app().run()
+    at.selectbox(key="practice_kind").set_value("drill").run()
+    at.selectbox(key="practice_case").set_value("drill-bias-variance").run()
+    at.button(key="practice_start").click().run()
     session_id = at.query_params["session"]
+    answer(at, "Bias is error from a model too simple for the signal; variance is sensitivity to the "
+               "training sample, so I compare training and validation error.")
     at.button(key="practice_end").click().run()
-    verdict = {m.label: m.value for m in at.metric}["Verdict"]
-
-    at.switch_page("app_pages/history.py").run()
     assert not at.exception
+    return at, session_id
+
+
+def test_review_lists_history_and_shows_feedback_evidence_phases_model_answer_and_exports() -> None:
+    at, session_id = finished_drill()
+    verdict = {m.label: m.value for m in at.metric}["Verdict"]
+    at.button(key="practice_review").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Review"
     table = at.dataframe[0].value
     assert list(table["Session"]) == [session_id]
     assert list(table["Verdict"]) == [verdict]
-    assert at.get("download_button")
+    assert {"Case", "Date (UTC)", "Duration", "Overall", "Verdict"} <= set(table.columns)
+    assert at.selectbox(key="review_session").value == session_id
+    criteria = at.dataframe[1].value
+    assert {"Criterion", "Level", "What this level means"} <= set(criteria.columns)
+    assert any(c.startswith("The bar at") for c in criteria.columns)
+    assert "Used (min)" in at.dataframe[2].value.columns  # time per phase
+    assert any("Model answer" in e.label for e in at.expander)  # the attempt has ended
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Export Markdown", "Export JSON"]
+    assert any("Transcript" in e.label for e in at.expander)
+
+
+def test_review_highlights_the_evidence_under_the_answer_that_said_it() -> None:
+    at, _ = finished_drill()
+    at.switch_page("app_pages/review.py").run()
+    highlighted = [md.value for m in at.chat_message if m.name == "user" for md in m.markdown[1:]]
+    card_quotes = [q for c in service_card(at).criteria for q in c.evidence]
+    # Every quote on the card shows once, under the answer it came from (the mapping itself is
+    # unit-tested with fixed quotes in test_app_engine.py).
+    assert card_quotes  # this answer earns evidence offline
+    assert len(highlighted) == len(card_quotes)
+    assert all("green-background" in h for h in highlighted)
+
+
+def service_card(at: AppTest):  # type: ignore[no-untyped-def]
+    from interviewer.store import Store, default_db_path
+
+    session_id = at.session_state["review_session"]
+    return Store(default_db_path()).scorecard(session_id)
+
+
+def test_review_retry_starts_the_same_case_on_practice() -> None:
+    at, session_id = finished_drill()
+    at.switch_page("app_pages/review.py").run()
+    at.button(key="review_retry").click().run()
+    assert not at.exception
+    from interviewer.store import Store, default_db_path
+
+    case_id = Store(default_db_path()).session(session_id).case_id
+    assert at.selectbox(key="practice_case").value == case_id
+    assert "session" not in at.query_params
+
+
+def test_review_compares_two_attempts_and_charts_progress() -> None:
+    at, first = finished_drill()
+    at.button(key="practice_new").click().run()
+    at.selectbox(key="practice_kind").set_value("drill").run()
+    at.button(key="practice_start").click().run()
+    answer(at, "Variance is sensitivity to the sample.")
+    at.button(key="practice_end").click().run()
+    at.switch_page("app_pages/review.py").run()
+    assert not at.exception
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")  # the progress chart
+    a, b = at.selectbox(key="review_compare_a"), at.selectbox(key="review_compare_b")
+    assert a.value == first and b.value != first
+    compare = at.dataframe[-1].value
+    assert list(compare.columns) == ["Criterion", "A", "B", "Change"]
+
+
+def test_practice_filters_random_pick_and_a_suggestion() -> None:
+    at = new_app().run()
+    assert not at.exception
+    assert "offline" in at.caption[0].value  # which backend runs
+    assert at.button(key="practice_suggested")
+    at.selectbox(key="practice_kind").set_value("system_design").run()
+    at.slider(key="practice_max_min").set_value(45).run()
+    options = at.selectbox(key="practice_case").options
+    assert options and all("45 min" in o for o in options)
+    at.selectbox(key="practice_tag").set_value("streaming").run()
+    assert all(o in options for o in at.selectbox(key="practice_case").options)
+    at.selectbox(key="practice_level").set_value("staff").run()
+    at.checkbox(key="practice_fit_level").check().run()
+    for _ in range(3):
+        at.button(key="practice_random").click().run()
+        assert not at.exception
+    at.selectbox(key="practice_kind").set_value("all").run()
+    at.selectbox(key="practice_tag").set_value("any tag").run()
+    at.slider(key="practice_max_min").set_value(3).run()
+    assert not at.exception and at.info  # nothing is that short
+    at.slider(key="practice_max_min").set_value(60).run()
+    at.button(key="practice_suggested").click().run()
+    assert not at.exception and at.query_params["session"]
+    assert "level staff" in at.caption[0].value  # the target level
+
+
+def test_a_timed_round_pauses_resumes_extends_and_ends_when_time_is_up() -> None:
+    at = new_app().run()
+    at.selectbox(key="practice_kind").set_value("system_design").run()
+    at.button(key="practice_start").click().run()
+    assert not at.exception
+    phases = at.dataframe[0].value
+    assert list(phases.columns) == ["Phase", "Budget (min)", "Used (min)", "Over", "Status"]
+    assert list(phases["Status"])[:2] == ["now", "next"]
+    at.button(key="practice_pause").click().run()
+    assert any("Paused" in i.value for i in at.info)
+    assert at.button(key="practice_resume")
+    at.button(key="practice_resume").click().run()
+    assert at.button(key="practice_pause")
+    before = {m.label: m.value for m in at.metric}["Round time left"]
+    at.button(key="practice_extend").click().run()
+    after = {m.label: m.value for m in at.metric}["Round time left"]
+    assert int(after.split(":")[0]) == int(before.split(":")[0]) + 5
+    from interviewer.store import Store, default_db_path
+
+    Store(default_db_path()).extend_time(at.query_params["session"], -10_000)  # the clock runs out
+    at.run()
+    assert not at.exception
+    assert "Verdict" in [m.label for m in at.metric]  # ended and scored automatically
+    assert not at.chat_input
+
+
+def test_time_up_does_not_end_the_round_when_auto_end_is_off() -> None:
+    at = new_app().run()
+    at.selectbox(key="practice_kind").set_value("drill").run()
+    at.button(key="practice_start").click().run()
+    at.toggle(key="practice_auto_end").set_value(False).run()
+    from interviewer.store import Store, default_db_path
+
+    Store(default_db_path()).extend_time(at.query_params["session"], -10_000)
+    at.run()
+    assert at.chat_input(key="practice_answer")
+    assert any("Time is up" in w.value for w in at.warning)
+
+
+def test_the_pad_is_stored_with_the_session_and_drawn_as_a_diagram() -> None:
+    at = started_drill()
+    session_id = at.query_params["session"]
+    key = f"pad_{session_id}"
+    at.text_area(key=key).input("graph LR\n  A[Client] --> B[API]").run()
+    assert not at.exception
+    assert at.get("graphviz_chart")
+    from interviewer.store import Store, default_db_path
+
+    assert Store(default_db_path()).notes(session_id) == "graph LR\n  A[Client] --> B[API]"
+    at.text_area(key=key).input("2M parcels a day; p99 200 ms").run()
+    assert not at.get("graphviz_chart") and "2M parcels" in at.code[0].value
+
+    refreshed = new_app()
+    refreshed.query_params["session"] = session_id
+    refreshed.run()
+    assert refreshed.text_area(key=key).value == "2M parcels a day; p99 200 ms"
+
+
+def test_library_filters_cases_and_hides_the_model_answer_until_revealed() -> None:
+    at = new_app().run()
+    at.switch_page("app_pages/library.py").run()
+    assert not at.exception
+    at.selectbox(key="library_kind").set_value("drill").run()
+    table = at.dataframe[0].value
+    assert set(table["Kind"]) == {"Drill"}
+    case_id = at.selectbox(key="library_case").value
+    assert not any(m.value == "**Model answer**" for m in at.markdown)
+    at.toggle(key=f"library_reveal_{case_id}").set_value(True).run()
+    assert any(m.value == "**Model answer**" for m in at.markdown)
+    at.text_input(key="library_search").input("zzzz-no-such-thing").run()
+    assert at.info
+
+
+def test_settings_keep_the_key_in_the_browser_session_only_and_masked() -> None:
+    at = new_app().run()
+    at.switch_page("app_pages/settings.py").run()
+    assert not at.exception
+    assert at.text_input(key="settings_db").value.endswith("app.sqlite3")
+    at.selectbox(key="settings_level").set_value("senior").run()
+    at.radio(key="settings_backend").set_value("openai").run()
+    assert at.text_input(key="settings_base_url") and at.text_input(key="settings_model")
+    from app_pages.ui import factory_takes_api_key
+
+    if factory_takes_api_key():
+        secret = "sk-test-" + "x" * 20
+        at.text_input(key="settings_api_key").input(secret).run()
+        at.button(key="settings_use_key").click().run()
+        assert at.session_state["llm_api_key"] == secret
+        shown = [w.value for w in at.text_input] + [m.value for m in at.markdown]
+        assert not any(secret in str(v) for v in shown)
+        at.button(key="settings_forget_key").click().run()
+        assert "llm_api_key" not in at.session_state
+    at.radio(key="settings_backend").set_value("offline").run()
+    at.switch_page("app_pages/practice.py").run()
+    assert at.selectbox(key="practice_level").value == "senior"  # the default level carries over
+
+
+def test_plans_show_the_seed_paths_with_progress() -> None:
+    at, _ = finished_drill()
+    at.switch_page("app_pages/plans.py").run()
+    assert not at.exception
+    plans = at.radio(key="plans_plan")
+    assert len(plans.options) == 4
+    for option in plans.options:
+        plans.set_value(option).run()
+        assert not at.exception
+        assert at.dataframe[0].value["Case"].size > 0
+    at.radio(key="plans_plan").set_value(at.radio(key="plans_plan").options[0]).run()
+    at.button(key="plans_next").click().run()
+    assert not at.exception and at.button(key="practice_start")

@@ -314,6 +314,9 @@ def test_grader_uses_json_schema_with_bounded_fields_and_verified_quotes(
     assert (correctness.level, correctness.evidence) == (3, [quote])
     assert application.level is None and application.rationale == "Not seen."
     assert card.backend == "openai" and card.overall == 3.0
+    offline = grader.grade(case, catalog.rubric_for(case), [answer])
+    assert card.coverage == offline.coverage and correctness.coverage == offline.criteria[0].coverage
+    assert correctness.missing == offline.criteria[0].missing  # actions name missing key points
     prompt = stub.chat_requests[0]["messages"][1]["content"]
     assert f"<<<CANDIDATE turn 1\n{answer.strip()}\nCANDIDATE>>>" in prompt
 

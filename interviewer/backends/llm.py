@@ -698,6 +698,9 @@ class LlmGrader:
                 raise GraderUnavailable(type(error).__name__) from None
             except (ValueError, openai.APIResponseValidationError) as error:  # a malformed body
                 raise GraderFailure(f"the server's reply was malformed ({type(error).__name__})") from None
+            except Exception as error:  # noqa: BLE001 - any other fault unscores, never crashes a card
+                log.warning("grading call failed: %s", type(error).__name__)
+                raise GraderFailure(f"the grading call failed ({type(error).__name__})") from None
             try:
                 data = _extract_json(content, rung)
             except ValueError as error:
@@ -762,6 +765,7 @@ class LlmGrader:
             level=level,
             backend=self.name,
             overall=overall,
+            coverage=offline_card.coverage,
             verdict=outcome_verdict,
             verdict_reason=reason,
             criteria=scores,
@@ -815,6 +819,7 @@ class LlmGrader:
             weight=criterion.weight,
             core=criterion.core,
             level=level,
+            coverage=offline.coverage,  # the offline evidence pass's key-point coverage
             evidence=evidence,
             covered=offline.covered,
             missing=offline.missing,

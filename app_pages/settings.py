@@ -1,0 +1,87 @@
+"""Settings for this browser session: backend, base URL, model, API key, default level; where the
+data lives. The API key is kept in st.session_state only: never in the database, the logs, or on
+the page once entered (it shows masked)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.ui import (
+    API_KEY,
+    PREF_BACKEND,
+    PREF_BASE_URL,
+    PREF_LEVEL,
+    PREF_MODEL,
+    default_level,
+    factory_takes_api_key,
+    offline_service,
+    plain,
+)
+from interviewer.models import LEVELS
+
+BACKENDS = {"offline": "Offline (deterministic, no network)", "openai": "OpenAI-compatible endpoint"}
+
+
+def copy_pref(widget: str, pref: str) -> None:
+    st.session_state[pref] = st.session_state[widget]
+
+
+def take_key() -> None:
+    """Move the typed key out of the widget into a plain session-state entry and blank the widget,
+    so the key is never sent back to the browser."""
+    typed = str(st.session_state.get("settings_api_key") or "").strip()
+    if typed:
+        st.session_state[API_KEY] = typed
+    st.session_state["settings_api_key"] = ""
+
+
+def forget_key() -> None:
+    st.session_state.pop(API_KEY, None)
+
+
+def main() -> None:
+    st.title("Settings")
+    st.caption("These settings last for this browser session.")
+
+    for widget, pref, default in (
+        ("settings_backend", PREF_BACKEND, "offline"),
+        ("settings_base_url", PREF_BASE_URL, ""),
+        ("settings_model", PREF_MODEL, ""),
+        ("settings_level", PREF_LEVEL, default_level()),
+    ):
+        if widget not in st.session_state:
+            st.session_state[widget] = st.session_state.get(pref, default)
+
+    st.selectbox("Default level", LEVELS, key="settings_level", on_change=copy_pref,
+                 args=("settings_level", PREF_LEVEL))
+
+    st.subheader("Interviewer backend")
+    backend = st.radio("Backend", list(BACKENDS), format_func=BACKENDS.__getitem__, key="settings_backend",
+                       on_change=copy_pref, args=("settings_backend", PREF_BACKEND))
+    if backend == "openai":
+        st.text_input("Base URL", key="settings_base_url", placeholder="https://api.openai.com/v1",
+                      help="Any OpenAI-compatible server: OpenAI, Azure, Ollama, vLLM, LM Studio.",
+                      on_change=copy_pref, args=("settings_base_url", PREF_BASE_URL))
+        st.text_input("Model", key="settings_model", placeholder="the server's model name",
+                      on_change=copy_pref, args=("settings_model", PREF_MODEL))
+        if factory_takes_api_key():
+            if st.session_state.get(API_KEY):
+                st.text_input("API key", value="••••••••  (set for this browser session)", disabled=True,
+                              key="settings_api_key_masked")
+                st.button("Forget the key", key="settings_forget_key", on_click=forget_key)
+            else:
+                st.text_input("API key", type="password", key="settings_api_key",
+                              help="Kept for this browser session only; never stored or logged.")
+                st.button("Use this key", key="settings_use_key", on_click=take_key)
+        else:
+            st.caption("This build reads the key from OPENAI_API_KEY (or .streamlit/secrets.toml).")
+        st.caption("If the backend cannot be reached, the offline interviewer takes over.")
+
+    st.subheader("Data")
+    st.text_input("Database", value=str(offline_service().store.path), disabled=True, key="settings_db",
+                  help="Set INTERVIEWER_DB before starting the app to use another file.")
+    st.caption(plain(f"{len(offline_service().catalog.cases)} cases, "
+                     f"{len(offline_service().catalog.rubrics)} rubrics loaded."))
+
+
+main()

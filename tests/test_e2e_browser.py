@@ -1,0 +1,182 @@
+"""End to end in a real headless Chromium: the app served by `streamlit run` on a free port with a
+blank database; an offline drill answered by typing, its score card, Review and an export; a timed
+system-design round whose countdown visibly goes down; a screenshot of every page in artifacts/.
+
+Needs Debian's chromium (/usr/bin/chromium) and the `playwright` package (no browser download);
+skipped cleanly when either is missing."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    db = tmp_path_factory.mktemp("e2e") / "e2e.sqlite3"
+    env = {**os.environ, "INTERVIEWER_DB": str(db), "HF_HUB_OFFLINE": "1"}
+    log = (tmp_path_factory.getbasetemp() / "streamlit.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                    if reply.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("streamlit did not start; see streamlit.log in the pytest temp dir")
+            time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, app_url: str):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    yield page
+    context.close()
+
+
+def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def settle(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the script run is over (Streamlit shows a status widget while running)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
+    )
+
+
+def metric(page, label: str) -> str:  # type: ignore[no-untyped-def]
+    box = page.get_by_test_id("stMetric").filter(has_text=label).first
+    return box.get_by_test_id("stMetricValue").inner_text().strip()
+
+
+def seconds(text: str) -> int:
+    minutes, secs = re.search(r"(\d+):(\d\d)", text).groups()  # type: ignore[union-attr]
+    return int(minutes) * 60 + int(secs)
+
+
+def type_answer(page, text: str) -> None:  # type: ignore[no-untyped-def]
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(text)
+    box.press("Enter")
+    settle(page)
+
+
+def test_an_offline_drill_typed_scored_reviewed_and_exported(page, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(app_url)
+    page.get_by_role("button", name="Start the suggestion").click()  # a short drill, no history yet
+    settle(page)
+    page.get_by_test_id("stChatInputTextArea").wait_for()
+    shot(page, "practice-drill")
+    type_answer(page, "Bias is error from a model too simple for the signal; variance is sensitivity "
+                      "to the particular training sample.")
+    type_answer(page, "I would compare training and validation error: a large gap means variance, "
+                      "both high means bias. More data or regularisation cuts variance.")
+    assert page.get_by_test_id("stChatMessage").count() >= 5
+    page.get_by_role("button", name="End and score").click()
+    settle(page)
+    page.get_by_text("Feedback").first.wait_for()
+    assert metric(page, "Verdict")
+    shot(page, "practice-scorecard")
+
+    page.get_by_role("button", name="Open in Review").click()
+    settle(page)
+    page.get_by_role("heading", name="Review").wait_for()
+    page.get_by_text("Progress per criterion").wait_for()
+    shot(page, "review")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export Markdown").click()
+    saved = ARTIFACTS / "report.md"
+    download.value.save_as(saved)
+    assert saved.read_text().strip()
+
+    for name in ("plans", "library", "settings"):
+        page.goto(f"{app_url}/{name}")
+        settle(page)
+        page.get_by_role("heading", name=name.title()).wait_for()
+        shot(page, name)
+
+
+def test_a_timed_round_counts_down_in_the_page(page, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(app_url)
+    settle(page)
+    page.get_by_test_id("stSelectbox").filter(has_text="Kind").click()
+    page.get_by_role("option", name="System design").click()
+    settle(page)
+    page.get_by_role("button", name="Start", exact=True).click()
+    settle(page)
+    page.get_by_text("Round time left").wait_for()
+    first = seconds(metric(page, "Round time left"))
+    page.wait_for_timeout(3500)  # no interaction: only the fragment ticks
+    second = seconds(metric(page, "Round time left"))
+    assert first - 6 <= second < first, (first, second)
+    assert "1/" in metric(page, "Phase")
+    shot(page, "practice-timed-round")
+    page.get_by_role("button", name="Pause").click()
+    settle(page)
+    paused = seconds(metric(page, "Round time left"))
+    page.wait_for_timeout(2500)
+    assert seconds(metric(page, "Round time left")) == paused
+    page.get_by_role("button", name="Resume").click()
+    settle(page)
