@@ -13,7 +13,6 @@ from app_pages.ui import (
     PREF_LEVEL,
     PREF_MODEL,
     default_level,
-    factory_takes_api_key,
     offline_service,
     plain,
 )
@@ -64,17 +63,14 @@ def main() -> None:
                       on_change=copy_pref, args=("settings_base_url", PREF_BASE_URL))
         st.text_input("Model", key="settings_model", placeholder="the server's model name",
                       on_change=copy_pref, args=("settings_model", PREF_MODEL))
-        if factory_takes_api_key():
-            if st.session_state.get(API_KEY):
-                st.text_input("API key", value="••••••••  (set for this browser session)", disabled=True,
-                              key="settings_api_key_masked")
-                st.button("Forget the key", key="settings_forget_key", on_click=forget_key)
-            else:
-                st.text_input("API key", type="password", key="settings_api_key",
-                              help="Kept for this browser session only; never stored or logged.")
-                st.button("Use this key", key="settings_use_key", on_click=take_key)
+        if st.session_state.get(API_KEY):
+            st.text_input("API key", value="••••••••  (set for this browser session)", disabled=True,
+                          key="settings_api_key_masked")
+            st.button("Forget the key", key="settings_forget_key", on_click=forget_key)
         else:
-            st.caption("This build reads the key from OPENAI_API_KEY (or .streamlit/secrets.toml).")
+            st.text_input("API key", type="password", key="settings_api_key",
+                          help="Kept for this browser session only; never stored or logged.")
+            st.button("Use this key", key="settings_use_key", on_click=take_key)
         st.caption("If the backend cannot be reached, the offline interviewer takes over.")
 
     st.subheader("Data")

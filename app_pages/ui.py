@@ -5,7 +5,6 @@ Only ids live in st.session_state (and the URL); everything else is read back fr
 
 from __future__ import annotations
 
-import inspect
 import re
 import string
 
@@ -60,11 +59,6 @@ PREF_LEVEL = "pref_level"
 API_KEY = "llm_api_key"  # the API key: st.session_state only, never the database, logs or page
 
 
-def factory_takes_api_key() -> bool:
-    """Whether the backend factory accepts a key from the settings page (else: OPENAI_API_KEY)."""
-    return "api_key" in inspect.signature(build_service).parameters
-
-
 def default_level() -> Level:
     level = st.session_state.get(PREF_LEVEL, "mid")
     return level if level in LEVELS else "mid"
@@ -76,14 +70,15 @@ def service() -> InterviewService:
     offline = offline_service()
     if st.session_state.get(PREF_BACKEND, "offline") != "openai":
         return offline
-    options: dict[str, object] = {
-        "base_url": st.session_state.get(PREF_BASE_URL) or None,
-        "model": st.session_state.get(PREF_MODEL) or None,
-    }
-    if factory_takes_api_key() and st.session_state.get(API_KEY):
-        options["api_key"] = st.session_state[API_KEY]
     try:
-        return build_service(offline.catalog, offline.store, "openai", **options)  # type: ignore[arg-type]
+        return build_service(
+            offline.catalog,
+            offline.store,
+            "openai",
+            base_url=st.session_state.get(PREF_BASE_URL) or None,
+            model=st.session_state.get(PREF_MODEL) or None,
+            api_key=st.session_state.get(API_KEY) or None,
+        )
     except BackendUnavailable as error:
         st.session_state["backend_problem"] = str(error)
     except Exception as error:  # noqa: BLE001 - a broken model setup falls back to offline

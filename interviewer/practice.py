@@ -84,8 +84,12 @@ def run_practice(service: InterviewService, args: argparse.Namespace) -> dict[st
             print("the interviewer has closed the round; remaining answers ignored", file=sys.stderr)
             break
         last_at = at_s
-        for turn in service.submit(session.id, text, at_s):
-            _show(turn, quiet)
+        if quiet:
+            service.submit(session.id, text, at_s)
+        else:  # the interviewer's words appear as the backend streams them
+            print("\ninterviewer: ", end="", flush=True)
+            service.submit_streaming(session.id, text, lambda chunk: print(chunk, end="", flush=True), at_s)
+            print(flush=True)
 
     card = service.finish(session.id, at_s=last_at)
     if not quiet:

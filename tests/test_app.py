@@ -323,17 +323,14 @@ def test_settings_keep_the_key_in_the_browser_session_only_and_masked() -> None:
     at.selectbox(key="settings_level").set_value("senior").run()
     at.radio(key="settings_backend").set_value("openai").run()
     assert at.text_input(key="settings_base_url") and at.text_input(key="settings_model")
-    from app_pages.ui import factory_takes_api_key
-
-    if factory_takes_api_key():
-        secret = "sk-test-" + "x" * 20
-        at.text_input(key="settings_api_key").input(secret).run()
-        at.button(key="settings_use_key").click().run()
-        assert at.session_state["llm_api_key"] == secret
-        shown = [w.value for w in at.text_input] + [m.value for m in at.markdown]
-        assert not any(secret in str(v) for v in shown)
-        at.button(key="settings_forget_key").click().run()
-        assert "llm_api_key" not in at.session_state
+    secret = "sk-test-" + "x" * 20
+    at.text_input(key="settings_api_key").input(secret).run()
+    at.button(key="settings_use_key").click().run()
+    assert at.session_state["llm_api_key"] == secret
+    shown = [w.value for w in at.text_input] + [m.value for m in at.markdown]
+    assert not any(secret in str(v) for v in shown)
+    at.button(key="settings_forget_key").click().run()
+    assert "llm_api_key" not in at.session_state
     at.radio(key="settings_backend").set_value("offline").run()
     at.switch_page("app_pages/practice.py").run()
     assert at.selectbox(key="practice_level").value == "senior"  # the default level carries over

@@ -18,13 +18,15 @@ class BackendUnavailable(ValueError):
     pass
 
 
-def llm_config(base_url: str | None = None, model: str | None = None) -> LlmConfig:
+def llm_config(
+    base_url: str | None = None, model: str | None = None, api_key: str | None = None
+) -> LlmConfig:
     """The openai backend's settings: flags over environment over .streamlit/secrets.toml. Imported
     lazily so the offline backend never loads the openai SDK."""
     from interviewer.backends.llm import LlmConfig, LlmConfigError
 
     try:
-        return LlmConfig.load(base_url=base_url, model=model)
+        return LlmConfig.load(base_url=base_url, model=model, api_key=api_key)
     except LlmConfigError as error:
         raise BackendUnavailable(str(error)) from error
 
@@ -50,13 +52,14 @@ def build_service(
     backend: str = "offline",
     base_url: str | None = None,
     model: str | None = None,
+    api_key: str | None = None,
 ) -> InterviewService:
     if backend == "offline":
         return InterviewService(catalog, store, OfflineInterviewer(), OfflineGrader())
     if backend == "openai":
         from interviewer.backends.llm import LlmGrader, LlmInterviewer
 
-        config = llm_config(base_url, model)
+        config = llm_config(base_url, model, api_key)
         offline = OfflineGrader()
         return InterviewService(
             catalog,
