@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from interviewer.catalog import DEFAULT_CASES_DIR, DEFAULT_RUBRICS_DIR, Catalog, load_catalog
+from interviewer.jsonl import JsonlError, read_jsonl
 from interviewer.models import LEVELS, ScoreCard
 from interviewer.store import Store, StoreError
 
@@ -78,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return int(COMMANDS[args.command](args))
-    except (UsageError, KeyError, StoreError, FileNotFoundError, ValueError) as error:
+    except (UsageError, JsonlError, KeyError, StoreError, FileNotFoundError, ValueError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"error: {message}", file=sys.stderr)
         return 2
@@ -179,28 +180,12 @@ def _card_text(card: ScoreCard) -> str:
     return "\n".join(lines)
 
 
-def _jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """(line number, object) for each non-blank line."""
-    rows = []
-    for number, line in enumerate(_read_text(path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise UsageError(f"{path}:{number}: not valid JSON ({error.msg})") from error
-        if not isinstance(row, dict):
-            raise UsageError(f"{path}:{number}: each line must be a JSON object")
-        rows.append((number, row))
-    return rows
-
-
 def cmd_eval(args: argparse.Namespace) -> int:
     from interviewer.evaluation import EvalRow, agreement
 
     catalog = _catalog(args)
     rows = []
-    for number, raw in _jsonl(args.answers):
+    for number, raw in read_jsonl(args.answers):
         try:
             rows.append(EvalRow.model_validate(raw))
         except ValidationError as error:

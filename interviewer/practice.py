@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+from interviewer.jsonl import read_jsonl
 from interviewer.models import Turn
 from interviewer.service import InterviewService
 
@@ -17,26 +18,17 @@ class ScriptError(ValueError):
     pass
 
 
-def scripted_answers(path: Any) -> Iterator[tuple[str, float | None]]:
+def scripted_answers(path: Path) -> Iterator[tuple[str, float | None]]:
     last = 0.0
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ScriptError(f"{path}:{number}: not valid JSON ({error.msg})") from error
-            if not isinstance(row, dict) or not isinstance(row.get("say"), str):
-                raise ScriptError(f'{path}:{number}: each row needs "say": text')
-            at_s = row.get("at_s")
-            if at_s is not None:
-                if not isinstance(at_s, int | float) or at_s < last:
-                    raise ScriptError(
-                        f"{path}:{number}: at_s must be a number of seconds, not before the row above"
-                    )
-                last = float(at_s)
-            yield row["say"], (float(at_s) if at_s is not None else None)
+    for number, row in read_jsonl(path):
+        if not isinstance(row.get("say"), str):
+            raise ScriptError(f'{path}:{number}: each row needs "say": text')
+        at_s = row.get("at_s")
+        if at_s is not None:
+            if not isinstance(at_s, int | float) or at_s < last:
+                raise ScriptError(f"{path}:{number}: at_s must be a number of seconds, not before the row above")
+            last = float(at_s)
+        yield row["say"], (float(at_s) if at_s is not None else None)
 
 
 def typed_answers(interactive: bool) -> Iterator[tuple[str, float | None]]:

