@@ -150,10 +150,11 @@ class InterviewService:
                  phase=view.state.phase.id),
         )
         turns = self.store.turns(session_id)
+        notes = self.store.notes(session_id)
         rubric = self.catalog.rubric_for(view.case)
-        coverage = self.offline.coverage(view.case, candidate_answers(turns))
+        coverage = self.offline.coverage(view.case, candidate_words(turns, notes))
         move = next_move(view.case, rubric, view.state, coverage, text, now)
-        context = TurnContext(view.case, rubric, view.state, turns, coverage, now)
+        context = TurnContext(view.case, rubric, view.state, turns, coverage, now, notes)
         words, source = self._phrase(move, context, stream)
         # A probe that carries a time reminder is stored as a nudge (it still asks its follow-up).
         kind = "nudge" if move.kind == "probe" and move.time_note else move.kind
@@ -200,7 +201,7 @@ class InterviewService:
     def score_session(self, session_id: str) -> ScoreCard:
         session = self.store.session(session_id)
         case = self.catalog.case(session.case_id)
-        answers = candidate_answers(self.store.turns(session_id))
+        answers = candidate_words(self.store.turns(session_id), self.store.notes(session_id))
         card = self.grader.grade(case, self.catalog.rubric_for(case), answers, session.level)
         self.store.save_scorecard(session_id, card)
         return card
@@ -212,3 +213,8 @@ class InterviewService:
 
 def candidate_answers(turns: list[Turn]) -> list[str]:
     return [t.text for t in turns if t.role == "candidate"]
+
+
+def candidate_words(turns: list[Turn], notes: str = "") -> list[str]:
+    """Everything the candidate said, plus their notes pad: both are their own words and evidence."""
+    return candidate_answers(turns) + ([notes] if notes.strip() else [])

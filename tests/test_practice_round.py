@@ -206,3 +206,16 @@ def test_a_restarted_process_resumes_the_round_from_the_store(make_service, cata
     assert after == before
     reply = second.submit(session.id, "Continuing after the restart.", 700)
     assert reply and second.store.turns(session.id)[-2].text == "Continuing after the restart."
+
+
+def test_the_interviewer_sees_the_notes_pad_and_it_counts_as_the_candidates_words(make_service, catalog):
+    service = make_service()
+    session = service.start(CASE)
+    notes = STRONG[0]  # the candidate writes their metrics on the pad instead of saying them
+    service.save_notes(session.id, notes)
+    reply = service.submit(session.id, "Those are my metrics, on the pad.", 60)[0]
+    assert reply.criterion != "problem_metrics"  # covered by the pad, so not the probe's target
+    card = service.finish(session.id, at_s=120)
+    metrics = next(c for c in card.criteria if c.id == "problem_metrics")
+    assert metrics.level is not None and metrics.level >= 2
+    assert all(quote in notes or quote in "Those are my metrics, on the pad." for quote in metrics.evidence)

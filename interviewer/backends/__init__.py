@@ -22,6 +22,7 @@ class TurnContext:
     turns: Sequence[Turn]
     coverage: dict[str, float]
     now_s: float
+    notes: str = ""  # the candidate's notes / diagram pad, which the interviewer sees
 
 
 class Interviewer(Protocol):

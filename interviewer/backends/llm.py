@@ -368,6 +368,7 @@ def interviewer_turn_prompt(move: Move, context: TurnContext) -> str:
         move=_move_values(move, context),
         recent=recent,
         latest=latest,
+        notes=inert(context.notes, LATEST_TURN_CHARS),
     )
 
 
