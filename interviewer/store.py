@@ -10,6 +10,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,6 +83,19 @@ def default_db_path() -> Path:
     return Path(user_data_dir("mock-interviewer", appauthor=False)) / "interviews.sqlite3"
 
 
+def _enable_wal(connection: sqlite3.Connection, attempts: int = 100) -> None:
+    """Switch to WAL. Changing the journal mode does not wait on the busy handler, so when several
+    processes open a new file at once, retry briefly instead of failing."""
+    for attempt in range(attempts):
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -106,7 +120,7 @@ class Store:
         if connection is None:
             try:
                 connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-                connection.execute("PRAGMA journal_mode=WAL")
+                _enable_wal(connection)
                 connection.execute("PRAGMA foreign_keys=ON")
                 connection.execute("PRAGMA busy_timeout=30000")
             except sqlite3.Error as error:
