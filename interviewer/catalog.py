@@ -78,7 +78,11 @@ def read_yaml(path: Path) -> tuple[dict[str, Any] | None, Problem | None]:
     except OSError as error:
         return None, Problem(path, "(file)", f"cannot read: {error.strerror}")
     try:
-        data = yaml.load(text, Loader=_CountingLoader)  # noqa: S506 - a SafeLoader subclass
+        loader = _CountingLoader(text)  # a SafeLoader: plain data only, never Python objects
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as error:
         where = getattr(error, "problem_mark", None)
         line = f"line {where.line + 1}: " if where is not None else ""
