@@ -155,31 +155,30 @@ class InterviewService:
         coverage = self.offline.coverage(view.case, candidate_words(turns, notes))
         move = next_move(view.case, rubric, view.state, coverage, text, now)
         context = TurnContext(view.case, rubric, view.state, turns, coverage, now, notes)
-        words, source = self._phrase(move, context, stream)
+        display = _Display(stream)
+        words, source = self._phrase(move, context, display)
         # A probe that carries a time reminder is stored as a nudge (it still asks its follow-up).
         kind = "nudge" if move.kind == "probe" and move.time_note else move.kind
-        yield self.store.append_turn(
+        turn = self.store.append_turn(
             session_id,
             Turn(index=0, role="interviewer", kind=kind, text=words, at_s=now, phase=move.phase,
                  criterion=move.criterion, follow_up=move.follow_up_index, source=source),
         )
         if move.kind == "wrap_up":
             self.store.finish_session(session_id, now)
+        display.reraise()  # only now: the reply is stored even when the page was interrupted
+        yield turn
 
-    def _phrase(
-        self, move: Move, context: TurnContext, stream: Callable[[str], None] | None
-    ) -> tuple[str, str]:
+    def _phrase(self, move: Move, context: TurnContext, display: _Display) -> tuple[str, str]:
         try:
             chunks = []
             for chunk in self.interviewer.phrase(move, context):
                 chunks.append(chunk)
-                if stream:
-                    stream(chunk)
+                display.show(chunk)
             return "".join(chunks).strip(), self.interviewer.name
         except Exception as error:  # noqa: BLE001 - any backend fault falls back for this turn
             words = phrase_offline(move, context)
-            if stream:
-                stream(words)
+            display.show(words)
             return words, f"offline-fallback ({type(error).__name__})"
 
     # -- ending and scoring -----------------------------------------------------------------------
@@ -209,6 +208,28 @@ class InterviewService:
     def score_text(self, case_id: str, text: str, level: Level = "mid") -> ScoreCard:
         case = self.catalog.case(case_id)
         return self.grader.grade(case, self.catalog.rubric_for(case), [text], level)
+
+
+class _Display:
+    """Forwards streamed words to the caller's callback. If the callback raises (a page rerun
+    interrupting the script, a closed terminal), streaming stops but the reply is still generated
+    and stored; the interruption is raised again afterwards."""
+
+    def __init__(self, callback: Callable[[str], None] | None) -> None:
+        self._callback = callback
+        self._interruption: BaseException | None = None
+
+    def show(self, chunk: str) -> None:
+        if self._callback is None or self._interruption is not None:
+            return
+        try:
+            self._callback(chunk)
+        except BaseException as interruption:  # noqa: BLE001 - re-raised once the turn is stored
+            self._interruption = interruption
+
+    def reraise(self) -> None:
+        if self._interruption is not None:
+            raise self._interruption
 
 
 def candidate_answers(turns: list[Turn]) -> list[str]:

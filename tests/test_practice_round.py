@@ -219,3 +219,21 @@ def test_the_interviewer_sees_the_notes_pad_and_it_counts_as_the_candidates_word
     metrics = next(c for c in card.criteria if c.id == "problem_metrics")
     assert metrics.level is not None and metrics.level >= 2
     assert all(quote in notes or quote in "Those are my metrics, on the pad." for quote in metrics.evidence)
+
+
+def test_a_page_rerun_during_the_reply_still_stores_the_interviewers_turn(make_service):
+    """Streamlit interrupts a script run with a BaseException raised inside the streaming callback."""
+
+    class Rerun(BaseException):
+        pass
+
+    def interrupted(_chunk: str) -> None:
+        raise Rerun
+
+    service = make_service()
+    session = service.start(CASE)
+    with pytest.raises(Rerun):
+        service.submit_streaming(session.id, "My first answer, before a rerun.", interrupted, 30)
+    turns = service.store.turns(session.id)
+    assert [t.role for t in turns[-2:]] == ["candidate", "interviewer"]
+    assert turns[-2].text == "My first answer, before a rerun."
