@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +16,21 @@ from interviewer.service import InterviewService
 from interviewer.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def wait_until_serving(url: str, process: subprocess.Popen[bytes], seconds: float, what: str) -> None:
+    """Poll url until it answers 200; fail the test if the process dies or time runs out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"{what} did not start in {seconds:g} s")
+        time.sleep(0.5)
 
 
 def free_port() -> int:

@@ -12,13 +12,11 @@ import json
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, free_port
+from conftest import ROOT, free_port, wait_until_serving
 
 pytestmark = pytest.mark.slow
 
@@ -37,17 +35,8 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stdout=log, stderr=subprocess.STDOUT,
     )
     base_url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 180
     try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base_url}/models", timeout=2) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"llama.cpp server did not start; see {log.name}")
-                time.sleep(0.5)
+        wait_until_serving(f"{base_url}/models", server, 180, f"the llama.cpp server (see {log.name})")
         yield base_url
     finally:
         server.terminate()
