@@ -161,12 +161,11 @@ def _read_text(path: Path) -> str:
 
 def cmd_score(args: argparse.Namespace) -> int:
     catalog = _catalog(args)
-    catalog.case(args.case)
+    case = catalog.case(args.case)
     text = _read_text(args.answer_file)
     from interviewer.backends.factory import build_grader
 
     grader = build_grader(args.backend, base_url=args.base_url, model=args.model)
-    case = catalog.case(args.case)
     card = grader.grade(case, catalog.rubric_for(case), [text], args.level)
     print(card.model_dump_json(indent=2) if args.json else _card_text(card))
     return 0

@@ -6,7 +6,6 @@ ignored field. Cross-file rules (a case's criteria exist in its rubric) live in 
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -229,6 +228,3 @@ class ScoreCard(BaseModel):
     actions: Annotated[list[str], Field(max_length=3)] = Field(default_factory=list)
     flags: list[str] = Field(default_factory=list)
 
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[A-Za-z0-9][A-Za-z0-9'\-]*", text)

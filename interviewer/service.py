@@ -205,10 +205,6 @@ class InterviewService:
         self.store.save_scorecard(session_id, card)
         return card
 
-    def score_text(self, case_id: str, text: str, level: Level = "mid") -> ScoreCard:
-        case = self.catalog.case(case_id)
-        return self.grader.grade(case, self.catalog.rubric_for(case), [text], level)
-
 
 class _Display:
     """Forwards streamed words to the caller's callback. If the callback raises (a page rerun
