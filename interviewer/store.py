@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,7 +70,31 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX notes_by_session ON notes(session_id);
     """,
+    # 4: spoken answers, stored as received before transcription; linked to the turn they became
+    """
+    CREATE TABLE recordings (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        turn_index INTEGER,
+        mime TEXT NOT NULL,
+        audio BLOB NOT NULL,
+        transcript_json TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX recordings_by_session ON recordings(session_id);
+    """,
 )
+
+
+@dataclass(frozen=True)
+class Recording:
+    id: int
+    session_id: str
+    turn_index: int | None
+    mime: str
+    audio: bytes
+    transcript_json: str
+    created_at: str
 
 
 class StoreError(RuntimeError):
@@ -287,6 +312,53 @@ class Store:
                  criterion=r[6], follow_up=r[7], source=r[8])
             for r in rows
         ]
+
+    # -- recordings -------------------------------------------------------------------------------
+
+    def save_recording(self, session_id: str, audio: bytes, mime: str) -> int:
+        """Store a spoken answer as received; returns its id."""
+        with self._transaction() as connection:
+            self._require_session(connection, session_id)
+            row = connection.execute(
+                "INSERT INTO recordings (session_id, mime, audio, created_at) VALUES (?,?,?,?) "
+                "RETURNING id",
+                (session_id, mime, audio, _now()),
+            ).fetchone()
+        return int(row[0])
+
+    def set_recording_transcript(self, recording_id: int, transcript_json: str) -> None:
+        self._update_recording(recording_id, "transcript_json", transcript_json)
+
+    def attach_recording(self, recording_id: int, turn_index: int) -> None:
+        """Link a recording to the turn its transcript was sent as."""
+        self._update_recording(recording_id, "turn_index", turn_index)
+
+    def _update_recording(self, recording_id: int, column: str, value: str | int) -> None:
+        with self._transaction() as connection:
+            updated = connection.execute(
+                f"UPDATE recordings SET {column} = ? WHERE id = ?", (value, recording_id)
+            ).rowcount
+            if updated == 0:
+                raise KeyError(f"no recording {recording_id!r} in {self.path}")
+
+    def recordings(self, session_id: str) -> list[Recording]:
+        connection = self._connection()
+        self._require_session(connection, session_id)
+        rows = connection.execute(
+            "SELECT id, session_id, turn_index, mime, audio, transcript_json, created_at "
+            "FROM recordings WHERE session_id = ? ORDER BY id",
+            (session_id,),
+        ).fetchall()
+        return [
+            Recording(id=r[0], session_id=r[1], turn_index=r[2], mime=r[3], audio=bytes(r[4]),
+                      transcript_json=r[5], created_at=r[6])
+            for r in rows
+        ]
+
+    def _require_session(self, connection: sqlite3.Connection, session_id: str) -> None:
+        row = connection.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no session {session_id!r} in {self.path}")
 
     # -- score cards ------------------------------------------------------------------------------
 

@@ -346,3 +346,74 @@ def test_a_folder_in_place_of_the_file_gives_store_error(tmp_path: Path) -> None
     with pytest.raises(StoreError) as raised:
         Store(tmp_path)
     assert str(tmp_path) in str(raised.value)
+
+
+# -- recordings of spoken answers ------------------------------------------------------------------
+
+AUDIO = bytes(range(256)) * 40  # every byte value, NUL included: stored as a blob, not text
+
+
+def test_recordings_are_stored_transcribed_and_attached_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    store = Store(path)
+    session = store.create_session("drill-bias-variance", "mid", "offline")
+    other = store.create_session("last-mile-eta", "mid", "offline")
+    first = store.save_recording(session.id, AUDIO, "audio/wav")
+    second = store.save_recording(session.id, b"RIFF-short", "audio/webm")
+    store.save_recording(other.id, b"elsewhere", "audio/wav")
+    assert first < second
+
+    stored = Store(path).recordings(session.id)
+    assert [(r.id, r.audio, r.mime, r.turn_index, r.transcript_json) for r in stored] == [
+        (first, AUDIO, "audio/wav", None, ""),
+        (second, b"RIFF-short", "audio/webm", None, ""),
+    ]
+    assert all(r.session_id == session.id and r.created_at for r in stored)
+
+    transcript = json.dumps({"text": "Bias is systematic error", "words": [{"w": "Bias", "start": 0.1}]})
+    store.set_recording_transcript(first, transcript)
+    store.attach_recording(first, 3)
+    updated = Store(path).recordings(session.id)
+    assert (updated[0].transcript_json, updated[0].turn_index) == (transcript, 3)
+    assert (updated[1].transcript_json, updated[1].turn_index) == ("", None)
+    assert [r.audio for r in store.recordings(other.id)] == [b"elsewhere"]
+
+
+def test_recordings_of_an_unknown_session_or_id_are_key_errors(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db.sqlite3")
+    session = store.create_session("drill-bias-variance", "mid", "offline")
+    with pytest.raises(KeyError, match="ghost"):
+        store.save_recording("ghost", AUDIO, "audio/wav")
+    with pytest.raises(KeyError, match="ghost"):
+        store.recordings("ghost")
+    with pytest.raises(KeyError, match="4242"):
+        store.set_recording_transcript(4242, "{}")
+    with pytest.raises(KeyError, match="4242"):
+        store.attach_recording(4242, 0)
+    assert store.recordings(session.id) == []
+
+
+def test_a_version_3_database_gains_recordings_and_keeps_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "v3.sqlite3"
+    with raw(path) as connection:
+        for script in MIGRATIONS[:3]:
+            connection.executescript(script)
+        connection.execute("PRAGMA user_version = 3")
+        connection.execute(
+            "INSERT INTO sessions (id, case_id, level, backend, created_at, paused_at_s) "
+            "VALUES ('v3-session', 'feature-store', 'staff', 'offline', '2025-01-01T00:00:00+00:00', 12.5)"
+        )
+        connection.execute(
+            "INSERT INTO notes (session_id, created_at, text) VALUES ('v3-session', 'x', 'my notes')"
+        )
+    assert "recordings" not in {row[0] for row in raw(path).execute("SELECT name FROM sqlite_master")}
+
+    store = Store(path)
+
+    assert store.schema_version() == len(MIGRATIONS) >= 4
+    assert store.paused_at_s("v3-session") == 12.5
+    assert store.notes("v3-session") == "my notes"
+    assert store.recordings("v3-session") == []
+    recording = store.save_recording("v3-session", AUDIO, "audio/wav")
+    store.attach_recording(recording, 0)
+    assert [(r.id, r.turn_index, r.audio) for r in store.recordings("v3-session")] == [(recording, 0, AUDIO)]
