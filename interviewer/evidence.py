@@ -202,9 +202,12 @@ def _soft_recall(
         if len(sentence):
             offset = starts[index]
             per_sentence[:, index] = similarity[:, offset : offset + len(sentence)].max(axis=1)
-    # best over each window's sentences: (all pieces, windows)
-    masked = np.where(membership[None, :, :], per_sentence[:, None, :], -1.0)
-    per_window = np.maximum(masked.max(axis=2), 0.0)
+    # best over each window's sentences: (all pieces, windows); one window at a time, because a
+    # (pieces, windows, sentences) array takes gigabytes for a 100 KB answer
+    per_window = np.empty((similarity.shape[0], membership.shape[0]), np.float32)
+    for column, members in enumerate(membership):
+        per_window[:, column] = per_sentence[:, members].max(axis=1)
+    per_window = np.maximum(per_window, 0.0)
     row = 0
     for index, pv in enumerate(point_vectors):
         count = len(pv.pieces)
