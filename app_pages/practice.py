@@ -153,6 +153,8 @@ def round_clock(session_id: str) -> None:
     if view.session.status != "active":
         return
     paused = svc.is_paused(session_id)
+    if svc.tick(session_id) is not None:  # a phase overran while the candidate was silent
+        st.rerun(scope="app")
     plan = view.state.phases
     phase, number = view.state.phase, view.state.phase_index + 1
     left, middle, right = st.columns(3)

@@ -18,7 +18,7 @@ from app_pages.ui import (
 )
 from interviewer.models import ScoreCard, SessionInfo
 from interviewer.progress import attempts, criterion_rows
-from interviewer.report import report_json, report_markdown
+from interviewer.report import report_html, report_json, report_markdown
 from interviewer.review import compare_cards, evidence_by_turn, phase_rows
 from interviewer.service import InterviewService
 
@@ -122,7 +122,7 @@ def session_detail(svc: InterviewService, session_id: str) -> None:
         else:
             st.caption("The model answer shows once this attempt has ended.")
 
-    md, js = st.columns(2)
+    md, js, page = st.columns(3)
     md.download_button(
         "Export Markdown", data=report_markdown(svc.store, svc.catalog, session_id),
         file_name=f"interview-{session_id}.md", mime="text/markdown", key="review_export_md",
@@ -131,6 +131,11 @@ def session_detail(svc: InterviewService, session_id: str) -> None:
     js.download_button(
         "Export JSON", data=report_json(svc.store, svc.catalog, session_id),
         file_name=f"interview-{session_id}.json", mime="application/json", key="review_export_json",
+        icon=":material/download:",
+    )
+    page.download_button(
+        "Export HTML (print to PDF)", data=report_html(svc.store, svc.catalog, session_id),
+        file_name=f"interview-{session_id}.html", mime="text/html", key="review_export_html",
         icon=":material/download:",
     )
 

@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", parents=[common], help="a session's feedback report")
     report.add_argument("session_id")
-    report.add_argument("--format", choices=["md", "json"], default="md")
+    report.add_argument("--format", choices=["md", "json", "html"], default="md")
     return parser
 
 
@@ -220,11 +220,11 @@ def cmd_practice(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from interviewer.report import report_json, report_markdown
+    from interviewer.report import report_html, report_json, report_markdown
 
     catalog = _catalog(args, quiet=True)
     store = Store(args.db)
-    render = report_json if args.format == "json" else report_markdown
+    render = {"json": report_json, "html": report_html, "md": report_markdown}[args.format]
     print(render(store, catalog, args.session_id))
     return 0
 

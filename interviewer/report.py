@@ -33,10 +33,19 @@ def report_json(store: Store, catalog: Catalog, session_id: str) -> str:
 
 
 def report_markdown(store: Store, catalog: Catalog, session_id: str) -> str:
+    return _render_report("report.md.j2", store, catalog, session_id)
+
+
+def report_html(store: Store, catalog: Catalog, session_id: str) -> str:
+    """A self-contained page (inline style, no scripts) that prints well to PDF from any browser."""
+    return _render_report("report.html.j2", store, catalog, session_id)
+
+
+def _render_report(template: str, store: Store, catalog: Catalog, session_id: str) -> str:
     data = session_report(store, catalog, session_id)
     card = ScoreCard.model_validate(data["scorecard"]) if data["scorecard"] else None
     return render(
-        "report.md.j2",
+        template,
         session=SessionInfo.model_validate(data["session"]),
         title=data["case_title"],
         card=card,

@@ -120,6 +120,26 @@ class InterviewService:
     def notes(self, session_id: str) -> str:
         return self.store.notes(session_id)
 
+    def tick(self, session_id: str) -> Turn | None:
+        """Called by a ticking clock between answers: once a phase has overrun its budget with the
+        candidate silent, the interviewer says so (once per phase) and names what comes next. The
+        phase itself changes on the next answer, so a thought in progress is not cut off."""
+        view = self.view(session_id)
+        state = view.state
+        if (view.session.status != "active" or state.finished or self.is_paused(session_id)
+                or state.nudged_phase or state.is_last_phase or not state.phase_spent(view.now_s)
+                or not view.turns or view.turns[-1].role != "interviewer"):
+            return None
+        upcoming = state.next_phase
+        assert upcoming is not None  # not the last phase
+        words = (f"We're past the time for {state.phase.title.lower()}. Finish that thought in a "
+                 f"sentence or two and we'll move on to {upcoming.title.lower()}.")
+        return self.store.append_turn(
+            session_id,
+            Turn(index=0, role="interviewer", kind="nudge", text=words, at_s=view.now_s,
+                 phase=state.phase.id, source="offline"),
+        )
+
     # -- turns ------------------------------------------------------------------------------------
 
     def submit(self, session_id: str, text: str, at_s: float | None = None) -> list[Turn]:

@@ -49,6 +49,33 @@ def test_paused_time_does_not_count_toward_the_phase_or_round(make_service, cloc
     assert after.phase_remaining_s == pytest.approx(before.phase_remaining_s - 30)
 
 
+def test_a_silent_overrun_gets_one_reminder_naming_the_next_phase(make_service, clock, catalog):
+    svc = make_service()
+    sid = svc.start(DESIGN).id
+    first, second = catalog.case(DESIGN).plan()[:2]
+    clock.advance(first.minutes * 60 - 5)
+    assert svc.tick(sid) is None  # still inside the budget
+    clock.advance(10)
+    svc.pause(sid)
+    assert svc.tick(sid) is None  # paused: the clock stands still, nobody speaks
+    svc.resume(sid)
+    reminder = svc.tick(sid)
+    assert reminder is not None and reminder.kind == "nudge" and reminder.phase == first.id
+    assert second.title.lower() in reminder.text
+    clock.advance(30)
+    assert svc.tick(sid) is None  # once per phase
+    replies = svc.submit(sid, "I would cache the road graph and recompute every minute.")
+    assert replies[-1].kind == "phase_change" and replies[-1].phase == second.id
+    assert [t.kind for t in svc.view(sid).turns].count("nudge") == 1
+
+
+def test_no_reminder_in_the_last_phase(make_service, clock):
+    svc = make_service()
+    sid = svc.start("drill-bias-variance").id  # one phase: the round clock ends it, not a reminder
+    clock.advance(3600)
+    assert svc.tick(sid) is None
+
+
 def test_a_pause_survives_a_restart_and_answering_resumes_the_clock(make_service, clock):
     svc = make_service()
     sid = svc.start(DRILL).id

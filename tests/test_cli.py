@@ -252,6 +252,10 @@ def test_practice_with_an_answers_file_then_report_json(tmp_path: Path, db: Path
     assert data["scorecard"] == outcome["scorecard"]
     assert data["model_answer"], "a finished session shows the model answer"
 
+    page = run("report", session_id, "--format", "html", db=db)
+    assert page.returncode == 0, page.stderr
+    assert page.stdout.startswith("<!doctype html>") and session_id in page.stdout
+
     missing = run("report", "no-such-session", "--format", "json", db=db)
     assert missing.returncode == 2
     assert "no-such-session" in missing.stderr and "Traceback" not in missing.stderr

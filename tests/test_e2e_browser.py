@@ -133,6 +133,11 @@ def test_an_offline_drill_typed_scored_reviewed_and_exported(page, app_url: str)
     saved = ARTIFACTS / "report.md"
     download.value.save_as(saved)
     assert saved.read_text().strip()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export HTML (print to PDF)").click()
+    saved = ARTIFACTS / "report.html"
+    download.value.save_as(saved)
+    assert "Bias is error from a model too simple" in saved.read_text()
 
     for name in ("plans", "library", "settings"):
         page.goto(f"{app_url}/{name}")
@@ -163,3 +168,50 @@ def test_a_timed_round_counts_down_in_the_page(page, app_url: str) -> None:  # t
     assert seconds(metric(page, "Round time left")) == paused
     page.get_by_role("button", name="Resume").click()
     settle(page)
+
+    # Terse answers use up the first phase's probes; the interviewer then moves the round on.
+    for attempt in range(8):
+        if metric(page, "Phase").startswith("2/"):
+            break
+        type_answer(page, f"I would keep it simple and make it work for the users ({attempt}).")
+    assert metric(page, "Phase").startswith("2/"), metric(page, "Phase")
+    assert page.get_by_test_id("stChatMessage").filter(has_text="Next:").count() >= 1
+    shot(page, "practice-phase-two")
+
+
+def session_in_url(page) -> str:  # type: ignore[no-untyped-def]
+    found = re.search(r"[?&]session=([^&]+)", page.url)
+    assert found, page.url
+    return found.group(1)
+
+
+def test_two_tabs_run_two_independent_interviews(browser, app_url: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        first, second = context.new_page(), context.new_page()
+        for tab in (first, second):
+            tab.set_default_timeout(60_000)
+            tab.goto(app_url)
+            settle(tab)
+        second.get_by_test_id("stSelectbox").filter(has_text="Kind").click()
+        second.get_by_role("option", name="ML case study").click()
+        settle(second)
+        for tab in (first, second):
+            tab.get_by_role("button", name="Start", exact=True).click()
+            settle(tab)
+            tab.get_by_test_id("stChatInputTextArea").wait_for()
+        one, two = session_in_url(first), session_in_url(second)
+        assert one != two
+        type_answer(first, "Only the first tab hears this answer about regularisation.")
+        first.get_by_test_id("stChatMessage").nth(2).wait_for()
+        second.reload()  # a refresh resumes this tab's own interview, untouched by the other tab
+        settle(second)
+        second.get_by_test_id("stChatMessage").first.wait_for()
+        assert session_in_url(second) == two
+        assert second.get_by_test_id("stChatMessage").count() == 1
+        assert second.get_by_text("Only the first tab hears").count() == 0
+        first.reload()
+        settle(first)
+        first.get_by_text("Only the first tab hears").first.wait_for()
+    finally:
+        context.close()

@@ -3,8 +3,10 @@ and the JSON report round-trips to the stored models."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ import pytest
 from interviewer.catalog import Catalog, load_catalog
 from interviewer.models import CriterionScore, ScoreCard, SessionInfo, Turn
 from interviewer.prompts import quote_markdown
-from interviewer.report import report_json, report_markdown
+from interviewer.report import report_html, report_json, report_markdown
 from interviewer.store import Store
 
 CASE = "drill-bias-variance"
@@ -257,3 +259,35 @@ def test_report_for_an_unknown_session_names_it(tmp_path: Path, catalog: Catalog
     store = Store(tmp_path / "empty.sqlite3")
     with pytest.raises(KeyError, match="no-such-session"):
         report_markdown(store, catalog, "no-such-session")
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_html_report_escapes_the_candidate_and_runs_nothing(
+    stored: tuple[Store, SessionInfo, ScoreCard], catalog: Catalog
+) -> None:
+    store, session, _ = stored
+    page = report_html(store, catalog, session.id)
+    parsed = _Elements()
+    parsed.feed(page)
+    # Only the template's own elements: the candidate's <script> and <img> never become elements.
+    assert "script" not in parsed.tags and "img" not in parsed.tags
+    assert set(parsed.tags) <= {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p",
+                                "br", "table", "tr", "th", "td", "ol", "ul", "li", "blockquote", "div", "span"}
+    shown = "".join(parsed.text)
+    for line in HOSTILE_LINES:  # every hostile line reads back exactly as typed
+        assert line in shown, line
+    assert "{{ 7*7 }}" in page and "49" not in variable_parts(html.unescape(page), session, catalog)
+    assert "Content-Security-Policy" in page  # and a browser would refuse scripts even so
+    assert "Ready · overall 3.30 / 4" in shown
