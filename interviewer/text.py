@@ -36,9 +36,16 @@ GRADER_DIRECTED = re.compile(
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+|;\s+")
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-\.]*[a-z0-9]|[a-z0-9]")
-_INVISIBLE = dict.fromkeys(
-    [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD], None
-)  # zero-width and soft-hyphen characters
+# Invisible characters outside the format category (Cf, dropped wholesale): the combining grapheme
+# joiner, variation selectors and the Hangul fillers that render as blank space.
+_INVISIBLE_EXTRA = frozenset([0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0, *range(0xFE00, 0xFE10)])
+# Cyrillic and Greek letters drawn like Latin ones (one character each way, so offsets hold).
+_LOOK_ALIKES = str.maketrans(
+    "аеорсухѕіјԁһԛԝӏАВЕКМНОРСТХУЅІЈԚԜαοριυνκΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxsijdhqwlABEKMHOPCTXYSIJQWaopiuvkABEZHIKMNOPTYX",
+)
+_LOOK_ALIKE_CHARS = frozenset(chr(c) for c in _LOOK_ALIKES)
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 @dataclass(frozen=True)
@@ -50,9 +57,59 @@ class Span:
     text: str
 
 
+@dataclass(frozen=True)
+class Folded:
+    """Text folded for matching, with where each of its characters came from in the source, so a
+    match in the folded text maps back to the candidate's exact characters."""
+
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        """The source slice behind folded[start:end] (end > start)."""
+        return self.starts[start], self.ends[end - 1]
+
+
+def _is_invisible(char: str) -> bool:
+    return unicodedata.category(char) == "Cf" or ord(char) in _INVISIBLE_EXTRA
+
+
+def _unmask_word(match: re.Match[str]) -> str:
+    """A word that mixes Latin with look-alike letters, or is spelled only with look-alikes, is
+    read as the Latin word it imitates; genuine Cyrillic or Greek words are left alone."""
+    word = match.group(0)
+    look_alikes = sum(char in _LOOK_ALIKE_CHARS for char in word)
+    if look_alikes and (look_alikes == len(word) or any(char.isascii() for char in word)):
+        return word.translate(_LOOK_ALIKES)
+    return word
+
+
+def fold(text: str) -> Folded:
+    """NFKC per character cluster (a base character with its combining marks), invisible characters
+    dropped, look-alike letters unmasked."""
+    if text.isascii():
+        return Folded(text, tuple(range(len(text))), tuple(range(1, len(text) + 1)))
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    cluster_start = 0
+    for index in range(1, len(text) + 1):
+        if index < len(text) and unicodedata.combining(text[index]):
+            continue
+        cluster = text[cluster_start:index]
+        folded = "".join(c for c in unicodedata.normalize("NFKC", cluster) if not _is_invisible(c))
+        pieces.append(folded)
+        starts.extend([cluster_start] * len(folded))
+        ends.extend([index] * len(folded))
+        cluster_start = index
+    unmasked = _LETTERS.sub(_unmask_word, "".join(pieces))
+    return Folded(unmasked, tuple(starts), tuple(ends))
+
+
 def normalise(text: str) -> str:
     """Fold look-alike characters and drop invisible ones, for matching only (never for quoting)."""
-    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    return fold(text).text
 
 
 def sentence_spans(text: str, max_words: int = 45) -> list[Span]:

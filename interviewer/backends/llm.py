@@ -37,7 +37,7 @@ from interviewer.policy import PHASE_COVERED, Move
 from interviewer.prompts import render
 from interviewer.scoring import improvement_actions, overall_score, verdict
 from interviewer.session import minutes_text
-from interviewer.text import is_grader_directed, normalise
+from interviewer.text import fold, is_grader_directed, normalise
 
 log = logging.getLogger(__name__)
 
@@ -550,9 +550,11 @@ def verify_quote(quote: str, answers: Sequence[str]) -> str | None:
         return None
     pattern = re.compile(r"\s+".join(re.escape(t) for t in tokens), re.IGNORECASE)
     for answer in answers:
-        found = pattern.search(normalise(answer))
-        if found:
-            return found.group(0)
+        folded = fold(answer)
+        found = pattern.search(folded.text)
+        if found:  # the candidate's exact characters, not the folded copy
+            start, end = folded.source_span(found.start(), found.end())
+            return answer[start:end]
     return None
 
 
