@@ -74,8 +74,8 @@ def main() -> None:
         st.caption("If the backend cannot be reached, the offline interviewer takes over.")
 
     st.subheader("Data")
-    st.text_input("Database", value=str(offline_service().store.path), disabled=True, key="settings_db",
-                  help="Set INTERVIEWER_DB before starting the app to use another file.")
+    st.text_input("Database", value=offline_service().store.location, disabled=True, key="settings_db",
+                  help="Set INTERVIEWER_DB (a SQLite file) or DATABASE_URL (PostgreSQL) before starting the app.")
     st.caption(plain(f"{len(offline_service().catalog.cases)} cases, "
                      f"{len(offline_service().catalog.rubrics)} rubrics loaded."))
 

@@ -16,7 +16,7 @@ from interviewer.diagram import read_pad
 from interviewer.models import LEVELS, Level, ScoreCard, Turn
 from interviewer.review import Highlight
 from interviewer.service import InterviewService
-from interviewer.store import Store, default_db_path
+from interviewer.store import Store, configured_location
 
 SESSION_KEY = "session_id"  # st.session_state key
 QUERY_KEY = "session"  # URL query parameter, so a browser refresh resumes the interview
@@ -46,8 +46,9 @@ def _build_service(db_path: str) -> InterviewService:
 
 
 def offline_service() -> InterviewService:
-    """The one offline service for this process, per database (INTERVIEWER_DB or the user data dir)."""
-    return _build_service(str(default_db_path()))
+    """The one offline service for this process, per database (DATABASE_URL, else INTERVIEWER_DB,
+    else the user data dir)."""
+    return _build_service(configured_location())
 
 
 # Preferences from the Settings page. They live under their own keys (not widget keys, which

@@ -189,6 +189,7 @@ class SessionInfo(BaseModel):
     status: SessionStatus
     created_at: str
     duration_s: float | None = None
+    user_id: str = "local"  # who the session belongs to (the signed-in user, else "local")
 
 
 # ---- scores ------------------------------------------------------------------------------------

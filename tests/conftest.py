@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 
@@ -80,3 +83,38 @@ def make_service(
         )
 
     return build
+
+
+# -- PostgreSQL: TEST_DATABASE_URL names a database the tests may create schemas in ---------------
+
+
+def postgres_base_url() -> str:
+    """TEST_DATABASE_URL; skips the test when unset, except under CI=true, where that fails."""
+    url = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if url:
+        return url
+    reason = ("TEST_DATABASE_URL is unset, so the PostgreSQL variant cannot run (set it to "
+              "postgresql://USER:PASSWORD@HOST:PORT/DATABASE; .ci/run starts a server and sets it)")
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason + "; under CI=true this is a failure, not a skip")
+    pytest.skip(reason)
+
+
+def with_search_path(url: str, schema: str) -> str:
+    parts = urlsplit(url)
+    query = [*parse_qsl(parts.query), ("options", f"-csearch_path={schema}")]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL whose connections see a fresh, empty schema of their own; dropped afterwards."""
+    import psycopg
+
+    base = postgres_base_url()
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {schema}")
+    yield with_search_path(base, schema)
+    with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute(f"DROP SCHEMA {schema} CASCADE")
