@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.ui import KIND_LABELS, close_session, plain, service
+from app_pages.ui import KIND_LABELS, close_session, plain, service, user_id
 from interviewer.models import LEVELS
 from interviewer.progress import attempted_case_ids
 
@@ -15,8 +15,11 @@ ANY = "any"
 def main() -> None:
     svc = service()
     st.title("Library")
+    if svc.catalog.problems:
+        with st.expander(f"{len(svc.catalog.problems)} content file(s) failed validation and are hidden"):
+            st.code("\n".join(str(p) for p in svc.catalog.problems), language=None)
     cases = sorted(svc.catalog.cases.values(), key=lambda c: (c.kind, c.title))
-    attempted = attempted_case_ids(svc.store)
+    attempted = attempted_case_ids(svc.store, user_id())
 
     kind_col, tag_col, level_col = st.columns(3)
     kind = kind_col.selectbox("Kind", ["all", *sorted({c.kind for c in cases})],

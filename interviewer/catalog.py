@@ -3,6 +3,7 @@ load regardless of broken neighbours."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -228,7 +229,11 @@ def _load_cases(paths: Iterable[Path], catalog: Catalog) -> None:
             catalog.cases[case.id] = case
 
 
-def load_catalog(cases_dir: Path = DEFAULT_CASES_DIR, rubrics_dir: Path = DEFAULT_RUBRICS_DIR) -> Catalog:
+def load_catalog(cases_dir: Path | None = None, rubrics_dir: Path | None = None) -> Catalog:
+    """The content of the given folders, else of INTERVIEWER_CASES_DIR / INTERVIEWER_RUBRICS_DIR,
+    else of the repository's cases/ and rubrics/."""
+    cases_dir = cases_dir or Path(os.environ.get("INTERVIEWER_CASES_DIR") or DEFAULT_CASES_DIR)
+    rubrics_dir = rubrics_dir or Path(os.environ.get("INTERVIEWER_RUBRICS_DIR") or DEFAULT_RUBRICS_DIR)
     catalog = Catalog()
     for folder, label in ((rubrics_dir, "rubrics"), (cases_dir, "cases")):
         if not folder.is_dir():
