@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.ui import offline_service
+from app_pages.ui import account_box, offline_service, user_id
 
 st.set_page_config(page_title="Mock interviewer", page_icon=":material/record_voice_over:", layout="wide")
 
 offline_service()  # build (and cache) the catalog, store and backend before any page runs
+user_id()  # with [auth] in secrets.toml: the sign-in screen until someone is signed in
+account_box()
 
 page = st.navigation(
     [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.ui import KIND_LABELS, close_session, plain, service
+from app_pages.ui import KIND_LABELS, close_session, plain, service, user_id
 from interviewer.plans import PlansError, load_plans
 from interviewer.progress import attempted_case_ids
 
@@ -17,7 +17,7 @@ def main() -> None:
     except PlansError as error:
         st.error(plain(str(error)))
         return
-    attempted = attempted_case_ids(svc.store)
+    attempted = attempted_case_ids(svc.store, user_id())
     by_id = {p.id: p for p in plans}
     plan_id = st.radio("Plan", list(by_id), format_func=lambda i: by_id[i].title, key="plans_plan",
                        horizontal=True)

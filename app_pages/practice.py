@@ -22,6 +22,7 @@ from app_pages.ui import (
     render_scorecard,
     render_transcript,
     service,
+    user_id,
 )
 from interviewer.models import LEVELS, AnyCase
 from interviewer.progress import attempted_case_ids, attempts, suggest_case, weakest_criterion
@@ -66,7 +67,7 @@ def pick_random(case_ids: list[str]) -> None:
 
 
 def start(svc: InterviewService, case_id: str, level: str) -> None:
-    open_session(svc.start(case_id, level).id)  # type: ignore[arg-type]
+    open_session(svc.start(case_id, level, user_id()).id)  # type: ignore[arg-type]
     st.rerun()
 
 
@@ -96,9 +97,9 @@ def choose_and_start(svc: InterviewService) -> None:
 
     level = st.selectbox("Target level", LEVELS, index=LEVELS.index(default_level()), key="practice_level")
 
-    found = attempts(svc.store)
+    found = attempts(svc.store, user_id())
     weakest = weakest_criterion(found)
-    suggestion = suggest_case(svc.catalog, weakest, attempted_case_ids(svc.store), level)
+    suggestion = suggest_case(svc.catalog, weakest, attempted_case_ids(svc.store, user_id()), level)
     if suggestion is not None:
         with st.container(border=True):
             st.markdown(f"**Suggested:** {plain(suggestion.case.title)} "

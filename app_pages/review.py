@@ -15,6 +15,7 @@ from app_pages.ui import (
     plain,
     render_transcript,
     service,
+    user_id,
 )
 from interviewer.models import ScoreCard, SessionInfo
 from interviewer.progress import attempts, criterion_rows
@@ -142,7 +143,7 @@ def session_detail(svc: InterviewService, session_id: str) -> None:
 
 def progress(svc: InterviewService) -> None:
     st.header("Progress per criterion")
-    rows = criterion_rows(attempts(svc.store))
+    rows = criterion_rows(attempts(svc.store, user_id()))
     if not rows:
         st.caption("Score an interview to start the chart.")
         return
@@ -154,7 +155,7 @@ def progress(svc: InterviewService) -> None:
 
 
 def compare(svc: InterviewService, title) -> None:  # type: ignore[no-untyped-def]
-    scored = [a for a in reversed(attempts(svc.store))]
+    scored = [a for a in reversed(attempts(svc.store, user_id()))]
     st.header("Compare two attempts")
     if len(scored) < 2:
         st.caption("Two scored attempts are needed to compare.")
@@ -176,7 +177,7 @@ def compare(svc: InterviewService, title) -> None:  # type: ignore[no-untyped-de
 def main() -> None:
     svc = service()
     st.title("Review")
-    sessions = svc.store.sessions()
+    sessions = svc.history(user_id())
     if not sessions:
         st.info("No interviews yet. Start one on the Practice page.")
         return

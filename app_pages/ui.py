@@ -16,7 +16,7 @@ from interviewer.diagram import read_pad
 from interviewer.models import LEVELS, Level, ScoreCard, Turn
 from interviewer.review import Highlight
 from interviewer.service import InterviewService
-from interviewer.store import Store, configured_location
+from interviewer.store import LOCAL_USER, Store, configured_location
 
 SESSION_KEY = "session_id"  # st.session_state key
 QUERY_KEY = "session"  # URL query parameter, so a browser refresh resumes the interview
@@ -95,15 +95,75 @@ def backend_label(svc: InterviewService) -> str:
     return f"{name} interviewer ({plain(str(model))})"
 
 
+# -- the user: signed in through OpenID Connect when secrets.toml has [auth], else one local user --
+
+
+def sign_in_required() -> bool:
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # no secrets.toml at all
+        return False
+
+
+def current_user() -> str | None:
+    """The id sessions are stored under: the signed-in user's email (else their OIDC subject) when
+    sign-in is configured, "local" when it is not; None while nobody is signed in."""
+    if not sign_in_required():
+        return LOCAL_USER
+    if not st.user.is_logged_in:
+        return None
+    found = st.user.get("email") or st.user.get("sub")
+    return str(found) if found else None
+
+
+def user_id() -> str:
+    """The current user's id; shows the sign-in screen and stops the page while nobody is signed in."""
+    user = current_user()
+    if user is None:
+        st.title("Mock interviewer")
+        st.write("Sign in to practise. Your interviews and feedback are kept under your account.")
+        if st.button("Log in", key="auth_login", type="primary", icon=":material/login:"):
+            st.login()
+        st.stop()
+    assert user is not None  # st.stop() does not return
+    return user
+
+
+def account_box() -> None:
+    """Who is signed in, with a Log out button (only when sign-in is configured)."""
+    if not sign_in_required():
+        return
+    with st.sidebar:
+        st.caption(plain(f"Signed in as {user_id()}"))
+        if st.button("Log out", key="auth_logout", icon=":material/logout:"):
+            close_session()
+            st.logout()
+
+
 # -- the current session id ---------------------------------------------------------------------
 
 
 def current_session_id() -> str | None:
-    """The open interview: this browser session's, else the one named in the URL (a refresh)."""
+    """The open interview: this browser session's, else the one named in the URL (a refresh).
+    Another user's session is refused and closed."""
     session_id = st.session_state.get(SESSION_KEY) or st.query_params.get(QUERY_KEY)
+    if session_id and not _may_open(session_id):
+        close_session()
+        st.error("That interview belongs to another account, so it cannot be opened here.")
+        return None
     if session_id:
         open_session(session_id)
     return session_id or None
+
+
+def _may_open(session_id: str) -> bool:
+    try:
+        offline_service().session_for(session_id, user_id())
+    except PermissionError:
+        return False
+    except KeyError:
+        return True  # an unknown id: the page says there is no such interview
+    return True
 
 
 def open_session(session_id: str) -> None:

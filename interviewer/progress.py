@@ -36,19 +36,19 @@ class Suggestion:
     reason: str
 
 
-def attempts(store: Store) -> list[Attempt]:
-    """Scored sessions, oldest first."""
+def attempts(store: Store, user_id: str | None = None) -> list[Attempt]:
+    """Scored sessions (only user_id's when given), oldest first."""
     found = []
-    for session in reversed(store.sessions()):
+    for session in reversed(store.sessions(user_id=user_id)):
         card = store.scorecard(session.id)
         if card is not None:
             found.append(Attempt(session, card))
     return found
 
 
-def attempted_case_ids(store: Store) -> set[str]:
-    """Cases with at least one finished session."""
-    return {s.case_id for s in store.sessions() if s.status == "finished"}
+def attempted_case_ids(store: Store, user_id: str | None = None) -> set[str]:
+    """Cases with at least one finished session (only user_id's when given)."""
+    return {s.case_id for s in store.sessions(user_id=user_id) if s.status == "finished"}
 
 
 def criterion_rows(found: Iterable[Attempt]) -> list[dict[str, object]]:

