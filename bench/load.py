@@ -1,9 +1,10 @@
-"""Concurrent simulated candidates through the service layer (offline backend, one SQLite file).
+"""Concurrent simulated candidates through the service layer (offline backend, one SQLite file,
+or one PostgreSQL database with --database-url).
 
 Each candidate runs its own interview in its own thread: start, scripted answers, finish and score.
 Prints p50/p95 turn latency and checks that no answer was lost or landed in another session.
 
-    .venv/bin/python bench/load.py [--candidates 20] [--turns 6] [--db PATH]
+    .venv/bin/python bench/load.py [--candidates 20] [--turns 6] [--db PATH | --database-url URL]
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def candidate(service: InterviewService, number: int, turns: int, outcome: Outco
         outcome.problems.append(f"session {session.id}: no score card")
 
 
-def run(candidates: int, turns: int, db: Path) -> Outcome:
+def run(candidates: int, turns: int, db: Path | str) -> Outcome:
     grader = OfflineGrader()
     grader.grade(*_warm_up())  # load the model once before the clock starts
     service = InterviewService(load_catalog(), Store(db), OfflineInterviewer(), grader, offline_grader=grader)
@@ -76,9 +77,11 @@ def main() -> int:
     parser.add_argument("--candidates", type=int, default=20)
     parser.add_argument("--turns", type=int, default=6)
     parser.add_argument("--db", type=Path, default=None)
+    parser.add_argument("--database-url", default=None,
+                        help="postgresql://USER:PASSWORD@HOST:PORT/DATABASE (an empty database or schema)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        db = args.db or Path(folder) / "load.sqlite3"
+        db = args.database_url or args.db or Path(folder) / "load.sqlite3"
         started = time.perf_counter()
         outcome = run(args.candidates, args.turns, db)
         wall = time.perf_counter() - started
