@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.secrets import secrets_singleton
 from streamlit.testing.v1 import AppTest
 
 from interviewer.backends.offline import OfflineGrader, OfflineInterviewer
@@ -149,3 +150,19 @@ def test_log_out_returns_to_the_sign_in_screen() -> None:
     at.button(key="auth_logout").click().run()
     assert not at.exception
     assert at.button(key="auth_login").label == "Log in"
+
+
+def test_log_in_accepts_the_documented_auth_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """st.login reads secrets.toml itself (AppTest's secrets do not reach it): write the file the way
+    docs/deploy.md shows, in a home folder of the test's own."""
+    secrets = tmp_path / "home" / ".streamlit" / "secrets.toml"
+    secrets.parent.mkdir(parents=True)
+    secrets.write_text("[auth]\n" + "".join(f'{key} = "{value}"\n' for key, value in AUTH.items()))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    secrets_singleton._reset()  # parsed once per process: read this file, and forget it afterwards
+    try:
+        at = app_as({"is_logged_in": False}).run()
+        at.button(key="auth_login").click().run()
+        assert not at.exception
+    finally:
+        secrets_singleton._reset()
