@@ -24,7 +24,8 @@ from app_pages.ui import (
     service,
     user_id,
 )
-from interviewer.models import LEVELS, AnyCase
+from app_pages.voice import autoplay_toggle, interviewer_voice, sent_recording, voice_answer
+from interviewer.models import LEVELS, AnyCase, Turn
 from interviewer.progress import attempted_case_ids, attempts, suggest_case, weakest_criterion
 from interviewer.review import phase_rows
 from interviewer.service import InterviewService
@@ -189,9 +190,12 @@ def round_controls(svc: InterviewService, session_id: str) -> None:
         svc.extend_time(session_id, EXTRA_MINUTES)
         st.rerun()
     auto_col.toggle("End when time is up", value=True, key=AUTO_END_KEY)
+    autoplay_toggle()
 
 
-def answer_turn(svc: InterviewService, session_id: str, answer: str) -> None:
+def answer_turn(
+    svc: InterviewService, session_id: str, answer: str, recording_id: int | None = None
+) -> None:
     """Show the answer, stream the interviewer's reply into the page, then rerun from the store."""
     with st.chat_message("user"):
         st.markdown(plain(answer))
@@ -204,13 +208,22 @@ def answer_turn(svc: InterviewService, session_id: str, answer: str) -> None:
             box.markdown(plain("".join(words)))
 
         try:
-            svc.submit_streaming(session_id, answer, on_chunk)  # stores the answer first
+            svc.submit_streaming(session_id, answer, on_chunk, recording_id=recording_id)  # stored first
         except ValueError as error:  # ended meanwhile (another tab, or the clock)
             st.warning(plain(str(error)))
     ended = svc.store.session(session_id).status == "finished"  # the interviewer wrapped up
     if ended and svc.store.scorecard(session_id) is None:
         with st.spinner("Scoring against the rubric..."):
             svc.finish(session_id)
+
+
+def spoken_turn(svc: InterviewService, session_id: str, turns: list[Turn]) -> None:
+    """Answer aloud: the corrected transcript is sent like a typed answer, linked to its recording."""
+    number = sum(1 for t in turns if t.role == "candidate")
+    spoken = voice_answer(svc, session_id, number)
+    if spoken:
+        answer_turn(svc, session_id, spoken, sent_recording(session_id, number))
+        st.rerun()
 
 
 def notes_pad(svc: InterviewService, session_id: str, active: bool) -> None:
@@ -266,6 +279,9 @@ def run_session(svc: InterviewService, session_id: str) -> None:
     talk, pad = st.columns([3, 2])
     with talk:
         render_transcript(view.turns)
+        if active:
+            interviewer_voice(svc, session_id, view.turns)
+            spoken_turn(svc, session_id, view.turns)
     with pad:
         notes_pad(svc, session_id, active)
 

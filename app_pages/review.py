@@ -17,6 +17,7 @@ from app_pages.ui import (
     service,
     user_id,
 )
+from app_pages.voice import delivery_section
 from interviewer.models import ScoreCard, SessionInfo
 from interviewer.progress import attempts, criterion_rows
 from interviewer.report import report_html, report_json, report_markdown
@@ -108,6 +109,8 @@ def session_detail(svc: InterviewService, session_id: str) -> None:
             phase_rows(case, turns, end, svc.store.time_extension_s(session_id)),
             hide_index=True, width="stretch",
         )
+
+    delivery_section(svc.spoken_answers(session_id))
 
     with st.expander("Transcript, with the evidence for each criterion where you said it", expanded=True):
         render_transcript(turns, evidence_by_turn(turns, card))

@@ -9,14 +9,23 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from interviewer.backends import Grader, Interviewer, TurnContext
-from interviewer.backends.offline import OfflineGrader, OfflineInterviewer, phrase_offline
+from interviewer.backends import Grader, Interviewer, Speech, TurnContext
+from interviewer.backends.offline import (
+    OfflineGrader,
+    OfflineInterviewer,
+    OfflineSpeech,
+    phrase_offline,
+)
 from interviewer.catalog import Catalog
 from interviewer.models import AnyCase, Level, ScoreCard, SessionInfo, Turn
 from interviewer.policy import Move, next_move
 from interviewer.session import RoundState, derive_state
-from interviewer.store import LOCAL_USER, Store
+from interviewer.store import LOCAL_USER, Recording, Store
+
+if TYPE_CHECKING:
+    from interviewer.speech import DeliveryStats, Transcript
 
 Clock = Callable[[], float]
 
@@ -49,6 +58,7 @@ class InterviewService:
         grader: Grader | None = None,
         clock: Clock = time.time,
         offline_grader: OfflineGrader | None = None,
+        speech: Speech | None = None,
     ) -> None:
         self.catalog = catalog
         self.store = store
@@ -56,6 +66,7 @@ class InterviewService:
         self.interviewer: Interviewer = interviewer or OfflineInterviewer()
         self.grader: Grader = grader or self.offline
         self.clock = clock
+        self.speech: Speech = speech or OfflineSpeech()
         self._started: dict[str, float] = {}
 
     # -- lifecycle --------------------------------------------------------------------------------
@@ -153,16 +164,78 @@ class InterviewService:
                  phase=state.phase.id, source="offline"),
         )
 
+    # -- spoken answers -------------------------------------------------------------------------
+
+    def record_answer(self, session_id: str, audio: bytes, mime: str = "audio/wav") -> int:
+        """Store a spoken answer as received, before it is transcribed (so a failed or slow
+        transcription loses nothing). Returns the recording's id."""
+        if self.store.session(session_id).status != "active":
+            raise ValueError(f"session {session_id} has ended; start a new one to continue")
+        if not audio:
+            raise ValueError("the recording is empty: record again, or type your answer")
+        return self.store.save_recording(session_id, audio, mime)
+
+    def transcribe_recording(self, session_id: str, recording_id: int) -> Transcript:
+        """Transcribe a stored recording with the case's vocabulary and store the transcript.
+        A model backend that fails falls back to the offline recogniser; SpeechError when neither
+        can hear it (the recording stays stored)."""
+        from interviewer.speech import case_vocabulary
+
+        recording = self._recording(session_id, recording_id)
+        vocabulary = case_vocabulary(self.catalog.case(self.store.session(session_id).case_id))
+        try:
+            transcript = self.speech.transcribe(recording.audio, vocabulary)
+        except Exception:
+            if isinstance(self.speech, OfflineSpeech):
+                raise
+            transcript = OfflineSpeech().transcribe(recording.audio, vocabulary)
+        self.store.set_recording_transcript(recording_id, transcript.model_dump_json())
+        return transcript
+
+    def spoken_answers(self, session_id: str) -> list[SpokenAnswer]:
+        """The transcribed recordings that were sent as answers, with their delivery figures."""
+        from interviewer.speech import Transcript, analyse_delivery
+
+        spoken = []
+        for recording in self.store.recordings(session_id):
+            if recording.turn_index is None or not recording.transcript_json:
+                continue
+            transcript = Transcript.model_validate_json(recording.transcript_json)
+            spoken.append(SpokenAnswer(recording.turn_index, recording.id, transcript,
+                                       analyse_delivery(transcript)))
+        return spoken
+
+    def transcript_of(self, session_id: str, recording_id: int) -> Transcript | None:
+        """The stored transcript of a recording; None while it has not been transcribed."""
+        from interviewer.speech import Transcript
+
+        stored = self._recording(session_id, recording_id).transcript_json
+        return Transcript.model_validate_json(stored) if stored else None
+
+    def _recording(self, session_id: str, recording_id: int) -> Recording:
+        for recording in self.store.recordings(session_id):
+            if recording.id == recording_id:
+                return recording
+        raise KeyError(f"no recording {recording_id} in session {session_id}")
+
     # -- turns ------------------------------------------------------------------------------------
 
-    def submit(self, session_id: str, text: str, at_s: float | None = None) -> list[Turn]:
-        """Store the candidate's words first, then reply. Returns the interviewer's new turns."""
-        return list(self._reply_turns(session_id, text, at_s, stream=None))
+    def submit(
+        self, session_id: str, text: str, at_s: float | None = None, recording_id: int | None = None
+    ) -> list[Turn]:
+        """Store the candidate's words first, then reply. Returns the interviewer's new turns.
+        `recording_id` links a spoken answer's recording to the turn its (corrected) text became."""
+        return list(self._reply_turns(session_id, text, at_s, stream=None, recording_id=recording_id))
 
     def submit_streaming(
-        self, session_id: str, text: str, on_chunk: Callable[[str], None], at_s: float | None = None
+        self,
+        session_id: str,
+        text: str,
+        on_chunk: Callable[[str], None],
+        at_s: float | None = None,
+        recording_id: int | None = None,
     ) -> list[Turn]:
-        return list(self._reply_turns(session_id, text, at_s, stream=on_chunk))
+        return list(self._reply_turns(session_id, text, at_s, stream=on_chunk, recording_id=recording_id))
 
     def _reply_turns(
         self,
@@ -170,6 +243,7 @@ class InterviewService:
         text: str,
         at_s: float | None,
         stream: Callable[[str], None] | None,
+        recording_id: int | None = None,
     ) -> Iterator[Turn]:
         if at_s is None and self.is_paused(session_id):
             self.resume(session_id)  # answering is taking part: the clock runs again
@@ -177,11 +251,13 @@ class InterviewService:
         if view.session.status == "finished" or view.state.finished:
             raise ValueError(f"session {session_id} has ended; start a new one to continue")
         now = max(view.now_s, view.turns[-1].at_s if view.turns else 0.0)
-        self.store.append_turn(
+        answer = self.store.append_turn(
             session_id,
             Turn(index=0, role="candidate", kind="answer", text=text, at_s=now,
                  phase=view.state.phase.id),
         )
+        if recording_id is not None:
+            self.store.attach_recording(recording_id, answer.index)
         turns = self.store.turns(session_id)
         notes = self.store.notes(session_id)
         rubric = self.catalog.rubric_for(view.case)
@@ -237,6 +313,14 @@ class InterviewService:
         card = self.grader.grade(case, self.catalog.rubric_for(case), answers, session.level)
         self.store.save_scorecard(session_id, card)
         return card
+
+
+@dataclass(frozen=True)
+class SpokenAnswer:
+    turn_index: int
+    recording_id: int
+    transcript: Transcript
+    delivery: DeliveryStats
 
 
 class _Display:

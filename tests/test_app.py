@@ -165,7 +165,7 @@ def test_review_lists_history_and_shows_feedback_evidence_phases_model_answer_an
     assert "Used (min)" in at.dataframe[2].value.columns  # time per phase
     assert any("Model answer" in e.label for e in at.expander)  # the attempt has ended
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["Export Markdown", "Export JSON"]
+    assert labels == ["Export Markdown", "Export JSON", "Export HTML (print to PDF)"]
     assert any("Transcript" in e.label for e in at.expander)
 
 

@@ -215,3 +215,53 @@ def test_two_tabs_run_two_independent_interviews(browser, app_url: str) -> None:
         first.get_by_text("Only the first tab hears").first.wait_for()
     finally:
         context.close()
+
+
+SPOKEN = ("The KV cache keeps the keys and values of every earlier token in each layer, so each new "
+          "token needs attention only for itself instead of recomputing the whole prompt.")
+
+
+def test_an_answer_spoken_into_the_microphone_is_transcribed_sent_and_analysed(
+    app_url: str, tmp_path: Path
+) -> None:
+    """Chromium's fake microphone plays a WAV made by espeak-ng; the page records it, shows the
+    transcript for correction, sends it, and Review shows delivery figures for it."""
+    if not shutil.which("espeak-ng"):
+        pytest.skip("espeak-ng is not installed")
+    wav = tmp_path / "answer.wav"
+    subprocess.run(["espeak-ng", "-s", "150", "-w", str(wav), SPOKEN], check=True)
+    args = [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-audio-capture={wav}%noloop"]
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        context = chromium.new_context(viewport={"width": 1400, "height": 1000}, permissions=["microphone"])
+        page = context.new_page()
+        page.set_default_timeout(90_000)
+        try:
+            page.goto(app_url)
+            settle(page)
+            page.get_by_role("button", name="Start", exact=True).click()
+            settle(page)
+            page.get_by_role("button", name="Record").click()
+            page.wait_for_timeout(11_000)  # the spoken answer lasts about 8 s
+            page.get_by_role("button", name="Stop recording").click()
+            settle(page)
+            transcript = page.get_by_label("Transcript (edit before sending)")
+            transcript.wait_for()
+            heard = transcript.input_value().lower()
+            assert "cache" in heard and "token" in heard and "prompt" in heard, heard
+            shot(page, "practice-spoken-answer")
+            page.get_by_role("button", name="Send spoken answer").click()
+            settle(page)
+            page.get_by_test_id("stChatMessage").nth(2).wait_for()  # opening, answer, reply
+            assert "recomputing" in page.get_by_test_id("stChatMessage").nth(1).inner_text().lower()
+            page.get_by_role("button", name="End and score").click()
+            settle(page)
+            page.get_by_role("button", name="Open in Review").click()
+            settle(page)
+            page.get_by_text("Delivery (spoken answers)").scroll_into_view_if_needed()
+            assert page.get_by_test_id("stMetric").filter(has_text="Pace").count() == 1
+            shot(page, "review-delivery")
+        finally:
+            context.close()
+            chromium.close()

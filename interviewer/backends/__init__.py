@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from interviewer.models import AnyCase, Level, Rubric, ScoreCard, Turn
 from interviewer.policy import Move
 from interviewer.session import RoundState
+
+if TYPE_CHECKING:
+    from interviewer.speech import Transcript
 
 
 @dataclass(frozen=True)
@@ -41,3 +44,17 @@ class Grader(Protocol):
     def grade(
         self, case: AnyCase, rubric: Rubric, answers: Sequence[str], level: Level = "mid"
     ) -> ScoreCard: ...
+
+
+class Speech(Protocol):
+    """Speech in and out for spoken practice: offline (Whisper, espeak-ng / Piper) or a model API."""
+
+    name: str
+
+    def transcribe(self, audio: bytes, vocabulary: Sequence[str]) -> Transcript:
+        """What the candidate said; `vocabulary` (the case's jargon) steers recognition and repair."""
+        ...
+
+    def synthesize(self, text: str) -> bytes:
+        """The interviewer's words as WAV bytes."""
+        ...

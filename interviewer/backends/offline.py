@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from interviewer.backends import TurnContext
 from interviewer.embeddings import Embedder, shared_embedder
@@ -11,6 +12,9 @@ from interviewer.models import AnyCase, Level, Rubric, ScoreCard
 from interviewer.policy import Move
 from interviewer.scoring import build_scorecard
 from interviewer.session import minutes_text
+
+if TYPE_CHECKING:
+    from interviewer.speech import Transcript
 
 NO_FACT = (
     "That isn't specified for this case. State the assumption you'd make, say why it is "
@@ -87,3 +91,20 @@ class OfflineGrader:
     ) -> ScoreCard:
         evidence = gather_evidence(case.key_points, answers, self.embedder, prompt=case.prompt)
         return build_scorecard(case.id, rubric, evidence, target=level, backend=self.name)
+
+
+class OfflineSpeech:
+    """Whisper (faster-whisper, int8 on the CPU) to hear; Piper when installed, else espeak-ng, to
+    speak. The speech package loads its models on first use, not at import."""
+
+    name = "offline"
+
+    def transcribe(self, audio: bytes, vocabulary: Sequence[str]) -> Transcript:
+        from interviewer.speech import transcribe
+
+        return transcribe(audio, vocabulary)
+
+    def synthesize(self, text: str) -> bytes:
+        from interviewer.speech import synthesize
+
+        return synthesize(text)
