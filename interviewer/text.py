@@ -30,7 +30,13 @@ GRADER_DIRECTED = re.compile(
     r"(marks|score|points)\b|\brubric\b|\bgrader\b|\bevaluator\b|\bignore\s+(all|any|the|previous|"
     r"prior|above)\b|\b(system|assistant)\s*:|\blevel\s*[1-4]\b.*\b(criteri|every|all)|"
     r"\"?(level|score|overall|verdict)\"?\s*[:=]\s*\"?\d|\bignorez\b|\bignoriere\b|\bignora\b|"
-    r"\bpunktzahl\b|\bnote maximale\b|\bpuntuaci[oó]n\b|\bbewerte\b|\bcalifica\b)",
+    r"\bpunktzahl\b|\bnote maximale\b|\bpuntuaci[oó]n\b|\bbewerte\b|\bcalifica\b|"
+    # more languages: "ignore ...", "top marks", "score/grade", "level 4 on every criterion"
+    r"\bnew\s+(rules?|instructions?)\b|\bdeserves?\s+(a\s+)?(level\s*)?[1-4]\b|"
+    r"\bignore\s+(as|os|todas|todos)\b|\bnota m[aá]xima\b|\bpontua[cç][aã]o\b|\bavalie\b|"
+    r"\bpunteggio\b|\bnegeer\b|\bhoogste cijfer\b|\bzignoruj\b|\bocen[a-zęąó]*\b|"
+    r"\bигнорир|\bоцен[а-я]*|\bбалл|忽略|无视|打分|满分|評価|無視|満点|"
+    r"\b(n[ií]vel|niveau|stufe|livello)\s*[1-4]\b.*\b(crit[eéè]ri|kriteri)\w*)",
     re.IGNORECASE,
 )
 

@@ -37,6 +37,7 @@ from interviewer.policy import PHASE_COVERED, Move
 from interviewer.prompts import render
 from interviewer.scoring import improvement_actions, overall_score, verdict
 from interviewer.session import minutes_text
+from interviewer.speech.models import SpeechError, Transcript, WordTiming
 from interviewer.text import fold, is_grader_directed, normalise
 
 log = logging.getLogger(__name__)
@@ -566,7 +567,7 @@ def _transcript_blocks(answers: Sequence[str]) -> tuple[list[str], bool]:
         if not answer.strip():
             continue
         block = inert(answer, ANSWER_MAX_CHARS)
-        clipped = clipped or len(block) < len(answer.strip())
+        clipped = clipped or len(inert(answer)) > ANSWER_MAX_CHARS  # not when only fences were cut
         if total + len(block) > TRANSCRIPT_MAX_CHARS:
             clipped = True
             break
@@ -830,3 +831,75 @@ class LlmGrader:
             descriptor=criterion.levels[level] if level else "",
             bar=criterion.level_expectations.get(target, ""),
         )
+
+
+# -- speech through the OpenAI audio endpoints ------------------------------------------------------
+
+TRANSCRIBE_MODEL = "whisper-1"
+SPEECH_MODEL = "gpt-4o-mini-tts"
+SPEECH_VOICE = "alloy"
+
+
+def transcribe_openai(
+    config: LlmConfig,
+    audio: bytes | Path,
+    vocabulary: Sequence[str] = (),
+    model: str | None = None,
+    client: openai.OpenAI | None = None,
+) -> Transcript:
+    """The same Transcript as the offline engine, from `/v1/audio/transcriptions`: the vocabulary
+    goes as the prompt, word timings are asked for (verbose_json), and the shared correction step
+    runs on the returned words. The file is decoded locally first, so a bad file fails before any
+    upload, with the same SpeechError, and the duration is known even when the server omits it."""
+    from interviewer.speech.stt import SAMPLE_RATE, decode, finish_transcript
+    from interviewer.speech.vocabulary import recogniser_hint
+
+    samples = decode(audio)
+    name = audio.name if isinstance(audio, Path) else "recording.wav"
+    content = audio.read_bytes() if isinstance(audio, Path) else audio
+    picked = model or os.environ.get("INTERVIEWER_TRANSCRIBE_MODEL") or TRANSCRIBE_MODEL
+    try:
+        reply = (client or config.client()).audio.transcriptions.create(
+            file=(name, content),
+            model=picked,
+            language="en",
+            prompt=f"Glossary: {recogniser_hint(vocabulary)}.",
+            response_format="verbose_json",
+            timestamp_granularities=["word"],
+        )
+    except openai.OpenAIError as error:
+        raise SpeechError(f"{name}: the transcription service failed: {error}") from error
+    words = [
+        WordTiming(text=str(w.word).strip(), start_s=float(w.start), end_s=float(w.end))
+        for w in (getattr(reply, "words", None) or [])
+        if str(w.word).strip()
+    ]
+    tokens = [w.text for w in words] or str(reply.text).split()
+    duration = float(getattr(reply, "duration", 0.0) or len(samples) / SAMPLE_RATE)
+    return finish_transcript(tokens, words, duration, vocabulary, f"openai {picked}")
+
+
+def synthesize_openai(
+    config: LlmConfig,
+    text: str,
+    model: str | None = None,
+    voice: str | None = None,
+    client: openai.OpenAI | None = None,
+) -> bytes:
+    """WAV bytes of the interviewer's words from `/v1/audio/speech`."""
+    if not text.strip():
+        raise SpeechError("nothing to say: the text is empty")
+    picked = model or os.environ.get("INTERVIEWER_TTS_MODEL") or SPEECH_MODEL
+    try:
+        reply = (client or config.client()).audio.speech.create(
+            model=picked,
+            voice=voice or os.environ.get("INTERVIEWER_TTS_VOICE") or SPEECH_VOICE,
+            input=text,
+            response_format="wav",
+        )
+    except openai.OpenAIError as error:
+        raise SpeechError(f"the speech service failed: {error}") from error
+    audio = reply.content
+    if not audio.startswith(b"RIFF"):
+        raise SpeechError(f"the speech service returned {len(audio)} bytes that are not WAV audio")
+    return bytes(audio)
