@@ -71,6 +71,11 @@ class StubServer:
         self.requests: list[dict[str, Any]] = []
         self.events_sent = 0  # server-sent events written so far, over all streams
         self.headers: list[dict[str, str]] = []
+        # Audio endpoints: what /v1/audio/transcriptions answers (verbose_json), what
+        # /v1/audio/speech returns (WAV bytes), and every audio request as {"path", "fields", "file"}.
+        self.transcription: dict[str, Any] = {"text": "", "duration": 0.0, "words": []}
+        self.speech_audio: bytes = silent_wav()
+        self.audio_requests: list[dict[str, Any]] = []
         self._prompts: list[str] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -159,6 +164,9 @@ def _handler_for(stub: StubServer) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
+            if self.path.rstrip("/").endswith(("/audio/transcriptions", "/audio/speech")):
+                self._audio(raw)
+                return
             try:
                 body = json.loads(raw or b"{}")
             except json.JSONDecodeError:
@@ -174,6 +182,18 @@ def _handler_for(stub: StubServer) -> type[BaseHTTPRequestHandler]:
                 self._answer(body, reply, prompt_tokens, cached)
             except OSError:  # the client gave up (a timeout fault): nothing to tell it
                 self.close_connection = True
+
+        def _audio(self, raw: bytes) -> None:
+            if self.path.rstrip("/").endswith("/audio/speech"):
+                body = json.loads(raw or b"{}")
+                with stub._lock:
+                    stub.audio_requests.append({"path": self.path, "fields": body, "file": b""})
+                self._send(200, stub.speech_audio, "audio/wav", {})
+                return
+            fields, upload = _multipart(self.headers.get("Content-Type", ""), raw)
+            with stub._lock:
+                stub.audio_requests.append({"path": self.path, "fields": fields, "file": upload})
+            self._json(200, stub.transcription)
 
         # -- replies -------------------------------------------------------------------------------
 
@@ -305,3 +325,40 @@ def _events(reply: Reply, model: str, usage: dict[str, Any], include_usage: bool
                 "usage": usage,
             }
         )
+
+
+def silent_wav(seconds: float = 0.2, rate: int = 16_000) -> bytes:
+    """A valid mono 16-bit WAV of silence, the speech endpoint's default reply."""
+    import io
+    import wave
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(b"\x00\x00" * int(seconds * rate))
+    return buffer.getvalue()
+
+
+def _multipart(content_type: str, raw: bytes) -> tuple[dict[str, Any], bytes]:
+    """Form fields (repeated names as lists) and the uploaded file of a multipart/form-data body."""
+    from email import message_from_bytes
+    from email.policy import HTTP
+
+    message = message_from_bytes(f"Content-Type: {content_type}\r\n\r\n".encode() + raw, policy=HTTP)
+    fields: dict[str, Any] = {}
+    upload = b""
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        if part.get_filename():
+            upload = payload
+        elif isinstance(name, str):
+            value = payload.decode()
+            key = name.removesuffix("[]")
+            if key in fields:
+                fields[key] = [*([fields[key]] if not isinstance(fields[key], list) else fields[key]), value]
+            else:
+                fields[key] = [value] if name.endswith("[]") else value
+    return fields, upload

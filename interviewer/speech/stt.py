@@ -98,6 +98,11 @@ def transcribe(
         condition_on_previous_text=False,
         word_timestamps=True,
         vad_filter=False,
+        # Guards against Whisper's known loops after the speech ends ("WAPE, WAPE, WAPE, ..."), which
+        # a list of hint words makes likelier: no repeated trigram, and no more tokens than anyone
+        # could say in the window (about 5 words a second).
+        no_repeat_ngram_size=3,
+        max_new_tokens=_token_budget(len(samples) / SAMPLE_RATE),
         **options,
     )
     words = [
@@ -130,6 +135,11 @@ def finish_transcript(
         corrections=corrections,
         engine=engine,
     )
+
+
+def _token_budget(seconds: float) -> int:
+    window_s = min(seconds, 30.0)
+    return int(max(24, min(200, window_s * 8 + 16)))  # prompt + this must stay under 448
 
 
 def _describe(audio: bytes | Path) -> str:

@@ -25,7 +25,8 @@ from interviewer.text import stem
 
 MAX_SPAN_WORDS = 3
 CONTEXT_WINDOW = 10  # words either side that can support a sound-alike correction
-MIN_SOUND_SIMILARITY = 0.75
+MIN_SOUND_SIMILARITY = 0.75  # several heard words for one term ("low array" for LoRA)
+MIN_SOUND_SIMILARITY_ONE_WORD = 0.85  # one everyday word must sound the same ("maybe" for MAPE)
 MULTI_WORD_FIRST_SOUND_SIMILARITY = 0.8
 MIN_KEY_CHARS = 3  # shorter phonetic keys match too much by chance
 PROMPT_MAX_TERMS = 40
@@ -77,12 +78,13 @@ def case_vocabulary(case: AnyCase) -> list[str]:
     texts += [c.answer for c in case.clarifications]
     found: list[str] = []
     for token in re.findall(r"[A-Za-z][A-Za-z0-9/\-]*[A-Za-z0-9]", case.prompt + " " + key_point_text):
+        if token.endswith("s") and token[:-1].isupper():
+            token = token[:-1]  # SKUs, ETAs
         if _JARGON_TOKEN.match(token) and token not in found:
             found.append(token)
-    whole = _squash(" ".join(texts))
+    whole = f" {_spaced(' '.join(texts))} "
     for term in glossary().values():
-        in_text = re.search(rf"(?<![a-z0-9]){re.escape(_squash(term.text))}(?![a-z0-9])", whole)
-        if in_text and term.text not in found:
+        if f" {_spaced(term.text)} " in whole and term.text.lower() not in {f.lower() for f in found}:
             found.append(term.text)
     return found
 
@@ -180,7 +182,8 @@ def _match_score(
     if not supported or _everyday_use(span, bare, opens, index):
         return None
     similarity = _similarity(span, term)
-    return similarity if similarity >= MIN_SOUND_SIMILARITY else None
+    needed = MIN_SOUND_SIMILARITY_ONE_WORD if len(span) == 1 else MIN_SOUND_SIMILARITY
+    return similarity if similarity >= needed else None
 
 
 def _similarity(span: Sequence[str], term: Term) -> float:
@@ -239,6 +242,10 @@ def _with_edge_punctuation(first: str, last: str, replacement: str) -> str:
 
 def _squash(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _spaced(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
 def _stems(text: str) -> list[str]:

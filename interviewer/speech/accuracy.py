@@ -1,0 +1,63 @@
+"""Accuracy measures for speech recognition: word error rate and jargon-term error rate."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+_NUMBER_WORDS = {
+    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10",
+}
+
+
+def normalised_words(text: str) -> list[str]:
+    """Lower case, hyphens split, punctuation dropped, small number words as digits: differences a
+    listener would not call errors."""
+    words = re.findall(r"[a-z0-9']+", text.lower().replace("-", " ").replace("%", " percent"))
+    return [_NUMBER_WORDS.get(w, w) for w in (w.strip("'") for w in words) if w]
+
+
+def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
+    """(substitutions + deletions + insertions, reference length) after normalisation."""
+    ref, hyp = normalised_words(reference), normalised_words(hypothesis)
+    previous = list(range(len(hyp) + 1))
+    for i, ref_word in enumerate(ref, 1):
+        current = [i]
+        for j, hyp_word in enumerate(hyp, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref_word != hyp_word)))
+        previous = current
+    return previous[-1], len(ref)
+
+
+def word_error_rate(references: Sequence[str], hypotheses: Sequence[str]) -> float:
+    errors = total = 0
+    for reference, hypothesis in zip(references, hypotheses, strict=True):
+        wrong, length = word_errors(reference, hypothesis)
+        errors, total = errors + wrong, total + length
+    return errors / total if total else 0.0
+
+
+def term_present(term: str, hypothesis: str) -> bool:
+    """The term appears with its exact letters, ignoring case, spaces and punctuation inside it."""
+    squashed_term = re.sub(r"[^a-z0-9]", "", term.lower())
+    words = [re.sub(r"[^a-z0-9]", "", w.lower()) for w in hypothesis.split()]
+    words = [w for w in words if w]
+    for start in range(len(words)):
+        joined = ""
+        for word in words[start : start + 4]:
+            joined += word
+            if joined == squashed_term:
+                return True
+            if not squashed_term.startswith(joined):
+                break
+    return False
+
+
+def term_error_rate(terms: Sequence[Sequence[str]], hypotheses: Sequence[str]) -> float:
+    missed = total = 0
+    for sentence_terms, hypothesis in zip(terms, hypotheses, strict=True):
+        for term in sentence_terms:
+            total += 1
+            missed += not term_present(term, hypothesis)
+    return missed / total if total else 0.0
