@@ -1,5 +1,5 @@
-"""python -m interviewer ...: validate, list, score, eval, practice, report. JSON to stdout, logs to
-stderr."""
+"""python -m interviewer ...: validate, list, score, eval, practice, report, transcribe, speak. JSON
+to stdout, logs to stderr."""
 
 from __future__ import annotations
 
@@ -67,6 +67,17 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", parents=[common], help="a session's feedback report")
     report.add_argument("session_id")
     report.add_argument("--format", choices=["md", "json", "html"], default="md")
+
+    transcribe = commands.add_parser("transcribe", parents=[common], help="speech to text + delivery")
+    transcribe.add_argument("audio", type=Path, metavar="FILE", help="a recording (WAV or any audio)")
+    transcribe.add_argument("--case", help="use this case's jargon as vocabulary")
+    transcribe.add_argument("--stt-model", choices=["tiny.en", "base"], help="or INTERVIEWER_STT_MODEL")
+    transcribe.add_argument("--json", action="store_true")
+
+    speak = commands.add_parser("speak", parents=[common], help="text to speech, as a WAV file")
+    speak.add_argument("text")
+    speak.add_argument("-o", "--output", type=Path, required=True)
+    speak.add_argument("--engine", choices=["auto", "piper", "espeak-ng", "openai"], default="auto")
     return parser
 
 
@@ -229,6 +240,58 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_transcribe(args: argparse.Namespace) -> int:
+    from interviewer.speech import SpeechError, analyse_delivery, case_vocabulary, transcribe
+
+    vocabulary = case_vocabulary(_catalog(args, quiet=True).case(args.case)) if args.case else []
+    try:
+        if args.backend == "openai":
+            from interviewer.backends.factory import llm_config
+            from interviewer.backends.llm import transcribe_openai
+
+            transcript = transcribe_openai(llm_config(args.base_url, args.model), args.audio, vocabulary)
+        else:
+            transcript = transcribe(args.audio, vocabulary, model=args.stt_model)
+    except SpeechError as error:
+        raise UsageError(str(error)) from error
+    delivery = analyse_delivery(transcript)
+    result = {
+        **transcript.model_dump(),
+        **delivery.model_dump(exclude={"duration_s", "words"}),
+        "word_count": delivery.words,
+    }
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        print(transcript.text)
+        for correction in transcript.corrections:
+            print(f"  corrected: {correction.heard!r} -> {correction.corrected!r}", file=sys.stderr)
+        for note in delivery.notes:
+            print(f"  {note}", file=sys.stderr)
+    return 0
+
+
+def cmd_speak(args: argparse.Namespace) -> int:
+    from interviewer.speech import SpeechError, synthesize
+
+    try:
+        if args.engine == "openai":
+            from interviewer.backends.factory import llm_config
+            from interviewer.backends.llm import synthesize_openai
+
+            audio = synthesize_openai(llm_config(args.base_url, args.model), args.text)
+        else:
+            audio = synthesize(args.text, engine=args.engine)
+    except SpeechError as error:
+        raise UsageError(str(error)) from error
+    try:
+        args.output.write_bytes(audio)
+    except OSError as error:
+        raise UsageError(f"{args.output}: cannot write: {error.strerror}") from error
+    print(f"wrote {args.output} ({len(audio)} bytes)", file=sys.stderr)
+    return 0
+
+
 COMMANDS = {
     "validate": cmd_validate,
     "list": cmd_list,
@@ -236,4 +299,6 @@ COMMANDS = {
     "eval": cmd_eval,
     "practice": cmd_practice,
     "report": cmd_report,
+    "transcribe": cmd_transcribe,
+    "speak": cmd_speak,
 }
