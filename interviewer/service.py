@@ -21,8 +21,9 @@ from interviewer.backends.offline import (
 from interviewer.catalog import Catalog
 from interviewer.models import AnyCase, Level, ScoreCard, SessionInfo, Turn
 from interviewer.policy import Move, next_move
+from interviewer.rescue import rescue_answer
 from interviewer.session import RoundState, derive_state
-from interviewer.store import LOCAL_USER, Recording, Store
+from interviewer.store import LOCAL_USER, Recording, Store, StoreError
 
 if TYPE_CHECKING:
     from interviewer.speech import DeliveryStats, Transcript
@@ -245,17 +246,20 @@ class InterviewService:
         stream: Callable[[str], None] | None,
         recording_id: int | None = None,
     ) -> Iterator[Turn]:
-        if at_s is None and self.is_paused(session_id):
-            self.resume(session_id)  # answering is taking part: the clock runs again
-        view = self.view(session_id, at_s)
-        if view.session.status == "finished" or view.state.finished:
-            raise ValueError(f"session {session_id} has ended; start a new one to continue")
-        now = max(view.now_s, view.turns[-1].at_s if view.turns else 0.0)
-        answer = self.store.append_turn(
-            session_id,
-            Turn(index=0, role="candidate", kind="answer", text=text, at_s=now,
-                 phase=view.state.phase.id),
-        )
+        try:
+            if at_s is None and self.is_paused(session_id):
+                self.resume(session_id)  # answering is taking part: the clock runs again
+            view = self.view(session_id, at_s)
+            if view.session.status == "finished" or view.state.finished:
+                raise ValueError(f"session {session_id} has ended; start a new one to continue")
+            now = max(view.now_s, view.turns[-1].at_s if view.turns else 0.0)
+            answer = self.store.append_turn(
+                session_id,
+                Turn(index=0, role="candidate", kind="answer", text=text, at_s=now,
+                     phase=view.state.phase.id),
+            )
+        except StoreError as error:  # a read-only or full database: keep the words elsewhere
+            raise rescue_answer(session_id, text, error) from error
         if recording_id is not None:
             self.store.attach_recording(recording_id, answer.index)
         turns = self.store.turns(session_id)
