@@ -34,6 +34,7 @@ class Reply:
     chunk_delay_s: float = 0.0  # streaming: pause between events (to observe incremental delivery)
     finish_reason: str = "stop"
     headers: dict[str, str] = field(default_factory=dict)
+    error_message: str | None = None  # the error's message for a status >= 400 (e.g. echoing the key)
 
 
 Responder = Callable[[dict[str, Any]], Reply | None]
@@ -203,7 +204,7 @@ def _handler_for(stub: StubServer) -> type[BaseHTTPRequestHandler]:
             if reply.status >= 400:
                 payload = {
                     "error": {
-                        "message": f"scripted fault {reply.status}",
+                        "message": reply.error_message or f"scripted fault {reply.status}",
                         "type": "server_error" if reply.status >= 500 else "invalid_request_error",
                         "code": None,
                     }
