@@ -863,7 +863,7 @@ def transcribe_openai(
             file=(name, content),
             model=picked,
             language="en",
-            prompt=f"Glossary: {recogniser_hint(vocabulary)}.",
+            prompt=f"Glossary: {recogniser_hint(vocabulary)}." if vocabulary else openai.omit,
             response_format="verbose_json",
             timestamp_granularities=["word"],
         )

@@ -86,6 +86,8 @@ def transcribe(
     whisper = load_model(picked)
     hint_text = recogniser_hint(vocabulary)
     options: dict[str, Any] = {}
+    if not hint_text:
+        hint = "none"
     if hint in ("hotwords", "both"):
         options["hotwords"] = hint_text
     if hint in ("prompt", "both"):

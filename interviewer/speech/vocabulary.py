@@ -103,9 +103,10 @@ def resolve_terms(vocabulary: Iterable[str]) -> list[Term]:
 
 
 def recogniser_hint(vocabulary: Sequence[str]) -> str:
-    """The terms as one comma-separated line, for Whisper's prompt / hotwords: the vocabulary given,
-    else the glossary. A long list of terms never said invites Whisper to hear them anyway."""
-    terms = [t.strip() for t in vocabulary if t.strip()] or [t.text for t in glossary().values()]
+    """The terms given, as one comma-separated line for Whisper's prompt / hotwords ("" for none).
+    Never the whole glossary: a long list of terms that are not said makes Whisper append them to
+    the transcript ("... every depot. WAPE, RLHF, Tweedie"); the correction step still uses it."""
+    terms = [t.strip() for t in vocabulary if t.strip()]
     return ", ".join(dict.fromkeys(terms[:PROMPT_MAX_TERMS]))
 
 
