@@ -10,7 +10,6 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.ui import plain
-from interviewer.backends import Speech
 from interviewer.models import Turn
 from interviewer.service import InterviewService, SpokenAnswer
 
@@ -77,8 +76,8 @@ def _transcribe(svc: InterviewService, session_id: str, key: str, recording_id: 
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _spoken(engine: str, text: str, _speech: Speech) -> bytes:
-    return _speech.synthesize(text)
+def _spoken(engine: str, text: str, _svc: InterviewService) -> bytes:
+    return _svc.speak(text)
 
 
 def interviewer_voice(svc: InterviewService, session_id: str, turns: list[Turn]) -> None:
@@ -92,7 +91,7 @@ def interviewer_voice(svc: InterviewService, session_id: str, turns: list[Turn])
     st.session_state["voice_played"] = marker
     text = said[-1].text
     try:
-        audio = _spoken(svc.speech.name, text, svc.speech)
+        audio = _spoken(svc.speech.name, text, svc)
     except Exception as error:  # noqa: BLE001 - no voice engine: the text is there to read
         st.caption(f"No interviewer voice available ({plain(type(error).__name__)}); read the text above.")
         return

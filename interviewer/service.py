@@ -193,6 +193,15 @@ class InterviewService:
         self.store.set_recording_transcript(recording_id, transcript.model_dump_json())
         return transcript
 
+    def speak(self, text: str) -> bytes:
+        """The interviewer's words as WAV, from the backend's voice or else the offline one."""
+        try:
+            return self.speech.synthesize(text)
+        except Exception:
+            if isinstance(self.speech, OfflineSpeech):
+                raise
+            return OfflineSpeech().synthesize(text)
+
     def spoken_answers(self, session_id: str) -> list[SpokenAnswer]:
         """The transcribed recordings that were sent as answers, with their delivery figures."""
         from interviewer.speech import Transcript, analyse_delivery

@@ -5,13 +5,19 @@ exercised in tests/test_speech.py and the browser test."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Sequence
 
 import pytest
+from conftest import free_port
+from openai_stub import StubServer
 
+from interviewer.backends.factory import build_service
 from interviewer.backends.offline import OfflineSpeech
 from interviewer.speech import case_vocabulary
 from interviewer.speech.models import Correction, SpeechError, Transcript, WordTiming
+from interviewer.store import Store
 
 DRILL = "drill-bias-variance"
 AUDIO = b"RIFF....WAVEfmt "  # never decoded by the stand-in
@@ -98,3 +104,45 @@ def test_empty_audio_and_ended_sessions_are_refused_with_a_reason(spoken_service
         svc.record_answer(sid, AUDIO)
     with pytest.raises(KeyError):
         svc.record_answer("no-such-session", AUDIO)
+
+
+# -- the model backend's voice, through a real loopback server ----------------------------------
+
+
+def espeak_wav(text: str, tmp_path) -> bytes:
+    if not shutil.which("espeak-ng"):
+        pytest.skip("espeak-ng is not installed")
+    wav = tmp_path / "spoken.wav"
+    subprocess.run(["espeak-ng", "-s", "150", "-w", str(wav), text], check=True)
+    return wav.read_bytes()
+
+
+def model_service(catalog, tmp_path, base_url: str):
+    return build_service(catalog, Store(tmp_path / "spoken.sqlite3"), "openai", base_url=base_url,
+                         model="stub-model", api_key="sk-test-spoken")
+
+
+def test_the_model_backend_hears_and_speaks_through_its_audio_endpoints(catalog, tmp_path) -> None:
+    heard = "I would track maybe per depot"
+    with StubServer() as stub:
+        stub.transcription = {"text": heard, "duration": 2.0, "words": [
+            {"word": w, "start": i * 0.3, "end": i * 0.3 + 0.25} for i, w in enumerate(heard.split())]}
+        svc = model_service(catalog, tmp_path, stub.base_url)
+        sid = svc.start("forecast-accuracy-roi").id
+        recording = svc.record_answer(sid, espeak_wav("forecast error per depot", tmp_path))
+        transcript = svc.transcribe_recording(sid, recording)
+        voice = svc.speak("How would you evaluate it?")
+    assert transcript.engine.startswith("openai") and "MAPE" in transcript.text
+    assert [r["path"].rsplit("/", 1)[-1] for r in stub.audio_requests] == ["transcriptions", "speech"]
+    assert voice.startswith(b"RIFF")
+
+
+def test_without_audio_endpoints_the_offline_voice_takes_over(catalog, tmp_path) -> None:
+    audio = espeak_wav("The forecast error is measured every week in each warehouse.", tmp_path)
+    svc = model_service(catalog, tmp_path, f"http://127.0.0.1:{free_port()}/v1")  # nothing listens
+    sid = svc.start("forecast-accuracy-roi").id
+    recording = svc.record_answer(sid, audio)
+    transcript = svc.transcribe_recording(sid, recording)
+    assert not transcript.engine.startswith("openai")
+    assert "forecast" in transcript.text.lower() and "warehouse" in transcript.text.lower()
+    assert svc.speak("Thank you.").startswith(b"RIFF")  # espeak-ng

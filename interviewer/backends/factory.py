@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from interviewer.backends import Grader
@@ -12,6 +13,7 @@ from interviewer.store import Store
 
 if TYPE_CHECKING:
     from interviewer.backends.llm import LlmConfig
+    from interviewer.speech import Transcript
 
 
 class BackendUnavailable(ValueError):
@@ -29,6 +31,26 @@ def llm_config(
         return LlmConfig.load(base_url=base_url, model=model, api_key=api_key)
     except LlmConfigError as error:
         raise BackendUnavailable(str(error)) from error
+
+
+class ModelSpeech:
+    """Speech through the model server's audio endpoints (the OpenAI protocol). Servers without
+    them (llama.cpp, many local ones) fail here and the service falls back to offline speech."""
+
+    name = "openai"
+
+    def __init__(self, config: LlmConfig) -> None:
+        self.config = config
+
+    def transcribe(self, audio: bytes, vocabulary: Sequence[str]) -> Transcript:
+        from interviewer.backends.llm import transcribe_openai
+
+        return transcribe_openai(self.config, audio, vocabulary)
+
+    def synthesize(self, text: str) -> bytes:
+        from interviewer.backends.llm import synthesize_openai
+
+        return synthesize_openai(self.config, text)
 
 
 def build_grader(
@@ -67,5 +89,6 @@ def build_service(
             LlmInterviewer(config),
             LlmGrader(config, offline),
             offline_grader=offline,
+            speech=ModelSpeech(config),
         )
     raise BackendUnavailable(f"unknown backend {backend!r}; use offline or openai")
