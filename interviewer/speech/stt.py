@@ -25,6 +25,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 SAMPLE_RATE = 16_000
 BEAM_SIZE = 5
+FRAME = 320  # 20 ms at 16 kHz
+SILENCE_SHARE = 0.05  # a frame quieter than 5 % of the loudest one (-26 dB) is silence
+SILENCE_FLOOR = 1e-3
+MARGIN_S = 0.3
+TAIL_GUARD_S = 0.1
+TRAILING_WORD_MIN_PROBABILITY = 0.02  # a word must start before the margin after the last voiced frame runs out
 _models: dict[str, Any] = {}
 _models_lock = threading.Lock()
 
@@ -82,6 +88,8 @@ def transcribe(
     """Transcribe offline. `hint` says how the vocabulary reaches Whisper: "hotwords", "prompt"
     (initial_prompt), "both" or "none"; the correction step runs in every case."""
     samples = decode(audio)
+    start, end = voiced_span(samples)
+    offset_s, speech_end_s = start / SAMPLE_RATE, end / SAMPLE_RATE
     picked = weights.chosen_model(model)
     whisper = load_model(picked)
     hint_text = recogniser_hint(vocabulary)
@@ -93,30 +101,47 @@ def transcribe(
     if hint in ("prompt", "both"):
         options["initial_prompt"] = f"Glossary: {hint_text}."
     segments, _info = whisper.transcribe(
-        samples,
+        samples[start:end],
         language="en",
         beam_size=beam_size,
         temperature=0.0,
         condition_on_previous_text=False,
         word_timestamps=True,
-        vad_filter=False,
+        vad_filter=True,
         # Guards against Whisper's known loops after the speech ends ("WAPE, WAPE, WAPE, ..."), which
         # a list of hint words makes likelier: no repeated trigram, and no more tokens than anyone
         # could say in the window (about 5 words a second).
         no_repeat_ngram_size=3,
-        max_new_tokens=_token_budget(len(samples) / SAMPLE_RATE),
+        max_new_tokens=_token_budget((end - start) / SAMPLE_RATE),
         **options,
     )
     words = [
-        WordTiming(text=w.word.strip(), start_s=round(w.start, 3), end_s=round(w.end, 3),
-                   probability=round(w.probability, 4))
+        WordTiming(text=w.word.strip(), start_s=round(offset_s + w.start, 3),
+                   end_s=round(offset_s + w.end, 3), probability=round(w.probability, 4))
         for segment in segments
         for w in (segment.words or [])
-        if w.word.strip()
+        # Whisper keeps "hearing" after the speech ends (hint words, counting): nothing said there.
+        if w.word.strip() and offset_s + w.start < speech_end_s - TAIL_GUARD_S
     ]
+    while words and (words[-1].probability or 0.0) < TRAILING_WORD_MIN_PROBABILITY:
+        words.pop()  # the decoder's own near-zero confidence: a word invented after the speech
     return finish_transcript(
         [w.text for w in words], words, len(samples) / SAMPLE_RATE, vocabulary, f"faster-whisper {picked}"
     )
+
+
+def voiced_span(samples: np.ndarray) -> tuple[int, int]:
+    """Sample range from the first to the last voiced frame, with a short margin either side.
+    Silence around the speech is where Whisper invents words, so it is not transcribed at all."""
+    frames = len(samples) // FRAME
+    if frames == 0:
+        return 0, len(samples)
+    energy = np.sqrt(np.mean(samples[: frames * FRAME].reshape(frames, FRAME) ** 2, axis=1))
+    voiced = np.flatnonzero(energy > max(SILENCE_FLOOR, energy.max() * SILENCE_SHARE))
+    if voiced.size == 0:
+        return 0, len(samples)
+    margin = int(MARGIN_S * SAMPLE_RATE)
+    return max(0, voiced[0] * FRAME - margin), min(len(samples), (voiced[-1] + 1) * FRAME + margin)
 
 
 def finish_transcript(

