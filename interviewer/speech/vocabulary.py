@@ -202,7 +202,7 @@ def _similarity(span: Sequence[str], term: Term) -> float:
         target = _sound_key(form)
         if len(target) < MIN_KEY_CHARS:
             continue
-        similarity = 1.0 - _edit_distance(heard, target) / max(len(heard), len(target))
+        similarity = 1.0 - edit_distance(heard, target) / max(len(heard), len(target))
         # A different first sound ("track" for RAG) is a different word, unless several words were
         # heard for one term, where a neighbour's sound can bleed in ("and OTIF" heard "not if").
         if heard[0] != target[0] and (len(span) == 1 or similarity < MULTI_WORD_FIRST_SOUND_SIMILARITY):
@@ -308,11 +308,12 @@ def _sound_key(text: str) -> str:
     return re.sub(r"(.)\1+", r"\1", "".join(words))
 
 
-def _edit_distance(a: str, b: str) -> int:
+def edit_distance(a: Sequence[str], b: Sequence[str]) -> int:
+    """Levenshtein distance between two sequences (of characters, or of words)."""
     previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
+    for i, item_a in enumerate(a, 1):
         current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+        for j, item_b in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (item_a != item_b)))
         previous = current
     return previous[-1]
