@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 STOPWORDS = frozenset(
     ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "i'd", "i'll", "i'm", "we'd", "we'll", "we're", "it's", "let's", "that's", "there's", "one", "two", "get", "got", "use", "using", "used", "make", "way", "like", "well", "really", "thing", "things", "going", "go", "want", "need", "lot", "much", "many", "per", "via", "etc"]
@@ -52,6 +53,7 @@ _LOOK_ALIKES = str.maketrans(
 )
 _LOOK_ALIKE_CHARS = frozenset(chr(c) for c in _LOOK_ALIKES)
 _LETTERS = re.compile(r"[^\W\d_]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 @dataclass(frozen=True)
@@ -91,24 +93,35 @@ def _unmask_word(match: re.Match[str]) -> str:
     return word
 
 
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    if _is_invisible(char):
+        return ""
+    return "".join(c for c in unicodedata.normalize("NFKC", char) if not _is_invisible(c))
+
+
 def fold(text: str) -> Folded:
-    """NFKC per character cluster (a base character with its combining marks), invisible characters
-    dropped, look-alike letters unmasked."""
+    """NFKC character by character (runs of ASCII pass unchanged), invisible characters dropped,
+    look-alike letters unmasked."""
     if text.isascii():
         return Folded(text, tuple(range(len(text))), tuple(range(1, len(text) + 1)))
     pieces: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    cluster_start = 0
-    for index in range(1, len(text) + 1):
-        if index < len(text) and unicodedata.combining(text[index]):
-            continue
-        cluster = text[cluster_start:index]
-        folded = "".join(c for c in unicodedata.normalize("NFKC", cluster) if not _is_invisible(c))
-        pieces.append(folded)
-        starts.extend([cluster_start] * len(folded))
-        ends.extend([index] * len(folded))
-        cluster_start = index
+    position = 0
+    for run in _NON_ASCII.finditer(text):
+        pieces.append(text[position : run.start()])
+        starts.extend(range(position, run.start()))
+        ends.extend(range(position + 1, run.start() + 1))
+        for index in range(run.start(), run.end()):
+            folded = _fold_char(text[index])
+            pieces.append(folded)
+            starts.extend([index] * len(folded))
+            ends.extend([index + 1] * len(folded))
+        position = run.end()
+    pieces.append(text[position:])
+    starts.extend(range(position, len(text)))
+    ends.extend(range(position + 1, len(text) + 1))
     unmasked = _LETTERS.sub(_unmask_word, "".join(pieces))
     return Folded(unmasked, tuple(starts), tuple(ends))
 
