@@ -8,6 +8,7 @@ import contextlib
 import random
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from app_pages.ui import (
     KIND_LABELS,
@@ -27,6 +28,7 @@ from app_pages.ui import (
 from app_pages.voice import autoplay_toggle, interviewer_voice, sent_recording, voice_answer
 from interviewer.models import LEVELS, AnyCase, Turn
 from interviewer.progress import attempted_case_ids, attempts, suggest_case, weakest_criterion
+from interviewer.rescue import AnswerNotStored
 from interviewer.review import phase_rows
 from interviewer.service import InterviewService
 
@@ -194,23 +196,38 @@ def round_controls(svc: InterviewService, session_id: str) -> None:
 
 
 def answer_turn(
-    svc: InterviewService, session_id: str, answer: str, recording_id: int | None = None
+    svc: InterviewService,
+    session_id: str,
+    answer: str,
+    recording_id: int | None = None,
+    before: list[Turn] | None = None,
 ) -> None:
-    """Show the answer, stream the interviewer's reply into the page, then rerun from the store."""
-    with st.chat_message("user"):
-        st.markdown(plain(answer))
-    with st.chat_message("interviewer", avatar=":material/record_voice_over:"):
-        box = st.empty()
-        words: list[str] = []
+    """Send the answer, then show it and stream the interviewer's reply. Nothing is drawn before
+    the service has stored the answer: a new answer typed meanwhile interrupts this run at its next
+    page call, and the first page call comes from inside the reply stream, after the store."""
+    box: list[DeltaGenerator] = []
+    words: list[str] = []
 
-        def on_chunk(chunk: str) -> None:
-            words.append(chunk)
-            box.markdown(plain("".join(words)))
+    def on_chunk(chunk: str) -> None:
+        if not box:
+            if before is not None:
+                render_transcript(before)
+            with st.chat_message("user"):
+                st.markdown(plain(answer))
+            box.append(st.chat_message("interviewer", avatar=":material/record_voice_over:").empty())
+        words.append(chunk)
+        box[0].markdown(plain("".join(words)))
 
-        try:
-            svc.submit_streaming(session_id, answer, on_chunk, recording_id=recording_id)  # stored first
-        except ValueError as error:  # ended meanwhile (another tab, or the clock)
-            st.warning(plain(str(error)))
+    try:
+        svc.submit_streaming(session_id, answer, on_chunk, recording_id=recording_id)
+    except AnswerNotStored as error:
+        where = f" It was saved to {error.rescue_file}." if error.rescue_file else ""
+        st.error(f"Your answer could not be stored: {plain(str(error))}.{plain(where)} Copy it before "
+                 "you leave this page.")
+        st.code(answer, language=None)
+        st.stop()
+    except ValueError as error:  # ended meanwhile (another tab, or the clock)
+        st.warning(plain(str(error)))
     ended = svc.store.session(session_id).status == "finished"  # the interviewer wrapped up
     if ended and svc.store.scorecard(session_id) is None:
         with st.spinner("Scoring against the rubric..."):
@@ -259,8 +276,7 @@ def run_session(svc: InterviewService, session_id: str) -> None:
     if active:
         answer = st.chat_input("Your answer", key="practice_answer", max_chars=MAX_ANSWER_CHARS)
         if answer and answer.strip():
-            render_transcript(view.turns)
-            answer_turn(svc, session_id, answer)
+            answer_turn(svc, session_id, answer, before=view.turns)  # stored before anything is drawn
             st.rerun()
 
     title, new = st.columns([4, 1], vertical_alignment="bottom")

@@ -27,8 +27,10 @@ class UsageError(Exception):
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--cases-dir", type=Path, default=DEFAULT_CASES_DIR)
-    common.add_argument("--rubrics-dir", type=Path, default=DEFAULT_RUBRICS_DIR)
+    common.add_argument("--cases-dir", type=Path, default=None,
+                        help=f"default: INTERVIEWER_CASES_DIR, else {DEFAULT_CASES_DIR}")
+    common.add_argument("--rubrics-dir", type=Path, default=None,
+                        help=f"default: INTERVIEWER_RUBRICS_DIR, else {DEFAULT_RUBRICS_DIR}")
     common.add_argument("--db", type=Path, default=None, help="SQLite file (or INTERVIEWER_DB)")
     common.add_argument("--backend", choices=["offline", "openai"], default="offline")
     common.add_argument("--base-url", default=None)

@@ -6,6 +6,7 @@ evidence -> the policy picks a move -> the backend phrases it -> store the inter
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -69,6 +70,8 @@ class InterviewService:
         self.clock = clock
         self.speech: Speech = speech or OfflineSpeech()
         self._started: dict[str, float] = {}
+        self._turn_locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -235,7 +238,8 @@ class InterviewService:
     ) -> list[Turn]:
         """Store the candidate's words first, then reply. Returns the interviewer's new turns.
         `recording_id` links a spoken answer's recording to the turn its (corrected) text became."""
-        return list(self._reply_turns(session_id, text, at_s, stream=None, recording_id=recording_id))
+        with self._turn_lock(session_id):
+            return list(self._reply_turns(session_id, text, at_s, stream=None, recording_id=recording_id))
 
     def submit_streaming(
         self,
@@ -245,7 +249,14 @@ class InterviewService:
         at_s: float | None = None,
         recording_id: int | None = None,
     ) -> list[Turn]:
-        return list(self._reply_turns(session_id, text, at_s, stream=on_chunk, recording_id=recording_id))
+        with self._turn_lock(session_id):
+            return list(self._reply_turns(session_id, text, at_s, stream=on_chunk, recording_id=recording_id))
+
+    def _turn_lock(self, session_id: str) -> threading.Lock:
+        """One answer-and-reply at a time per interview in this process (two tabs on one session,
+        a rerun racing the previous run), so turns stay answer, reply, answer, reply."""
+        with self._locks_guard:
+            return self._turn_locks.setdefault(session_id, threading.Lock())
 
     def _reply_turns(
         self,

@@ -349,3 +349,23 @@ def test_plans_show_the_seed_paths_with_progress() -> None:
     at.radio(key="plans_plan").set_value(at.radio(key="plans_plan").options[0]).run()
     at.button(key="plans_next").click().run()
     assert not at.exception and at.button(key="practice_start")
+
+
+def test_an_answer_the_database_refuses_is_shown_with_where_it_was_rescued(
+    blank_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    rescue = tmp_path / "rescued"
+    monkeypatch.setenv("INTERVIEWER_RESCUE_DIR", str(rescue))
+    at = started_drill()
+    session_id = at.query_params["session"]
+    with sqlite3.connect(blank_db) as db:  # the disk fills up between two answers
+        db.execute("CREATE TRIGGER full_disk BEFORE INSERT ON turns "
+                   "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    words = "Regularisation trades a little bias for a large cut in variance."
+    answer(at, words)
+    assert any("could not be stored" in e.value and str(rescue) in e.value.replace("\\", "") for e in at.error)
+    assert any(words in c.value for c in at.code)  # still on screen to copy
+    rescued = (rescue / f"{session_id}.jsonl").read_text()
+    assert words in rescued

@@ -269,8 +269,6 @@ def shown_as_text(markdown: str) -> str:
     return " ".join(shown.replace(WORD_JOINER, "").replace(NBSP, " ").split())
 
 
-@pytest.mark.xfail(strict=True, reason="report quotes escape HTML, links and line starts, not inline "
-                   "emphasis: **x** and _x_ still render bold/italic (prompts/__init__.py quote_markdown)")
 def test_markdown_report_keeps_inline_emphasis_literal(hostile_session, catalog: Catalog) -> None:  # type: ignore[no-untyped-def]
     store, session_id = hostile_session
     markdown = report_markdown(store, catalog, session_id)

@@ -32,7 +32,8 @@ def environment() -> Environment:
 
 
 def quote_markdown(text: str) -> str:
-    """Candidate text as an inert Markdown block quote: no HTML, links or headings take effect."""
+    """Candidate text as an inert Markdown block quote: no HTML, links, headings or emphasis take
+    effect."""
     escaped = (
         text.replace("\\", "\\\\")
         .replace("<", "&lt;")
@@ -41,6 +42,9 @@ def quote_markdown(text: str) -> str:
         .replace("]", "\\]")
         .replace("`", "\\`")
         .replace("#", "\\#")
+        .replace("*", "\\*")
+        .replace("_", "\\_")
+        .replace("~", "\\~")
     )
     lines = [_inert_line(line) for line in escaped.splitlines()]
     return "\n".join(f"> {line}" if line else ">" for line in lines) or ">"
