@@ -58,11 +58,16 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def playwright() -> Iterator[object]:
+    with sync_api.sync_playwright() as driver:  # one driver per module: a second one cannot start
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture
@@ -160,6 +165,7 @@ def test_a_timed_round_counts_down_in_the_page(page, app_url: str) -> None:  # t
     second = seconds(metric(page, "Round time left"))
     assert first - 6 <= second < first, (first, second)
     assert "1/" in metric(page, "Phase")
+    page.get_by_test_id("stMetric").first.scroll_into_view_if_needed()  # the clocks, not the chat box
     shot(page, "practice-timed-round")
     page.get_by_role("button", name="Pause").click()
     settle(page)
@@ -221,8 +227,8 @@ SPOKEN = ("The KV cache keeps the keys and values of every earlier token in each
           "token needs attention only for itself instead of recomputing the whole prompt.")
 
 
-def test_an_answer_spoken_into_the_microphone_is_transcribed_sent_and_analysed(
-    app_url: str, tmp_path: Path
+def test_an_answer_spoken_into_the_microphone_is_transcribed_sent_and_analysed(  # type: ignore[no-untyped-def]
+    playwright, app_url: str, tmp_path: Path
 ) -> None:
     """Chromium's fake microphone plays a WAV made by espeak-ng; the page records it, shows the
     transcript for correction, sends it, and Review shows delivery figures for it."""
@@ -232,36 +238,35 @@ def test_an_answer_spoken_into_the_microphone_is_transcribed_sent_and_analysed(
     subprocess.run(["espeak-ng", "-s", "150", "-w", str(wav), SPOKEN], check=True)
     args = [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
             f"--use-file-for-fake-audio-capture={wav}%noloop"]
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
-        context = chromium.new_context(viewport={"width": 1400, "height": 1000}, permissions=["microphone"])
-        page = context.new_page()
-        page.set_default_timeout(90_000)
-        try:
-            page.goto(app_url)
-            settle(page)
-            page.get_by_role("button", name="Start", exact=True).click()
-            settle(page)
-            page.get_by_role("button", name="Record").click()
-            page.wait_for_timeout(11_000)  # the spoken answer lasts about 8 s
-            page.get_by_role("button", name="Stop recording").click()
-            settle(page)
-            transcript = page.get_by_label("Transcript (edit before sending)")
-            transcript.wait_for()
-            heard = transcript.input_value().lower()
-            assert "cache" in heard and "token" in heard and "prompt" in heard, heard
-            shot(page, "practice-spoken-answer")
-            page.get_by_role("button", name="Send spoken answer").click()
-            settle(page)
-            page.get_by_test_id("stChatMessage").nth(2).wait_for()  # opening, answer, reply
-            assert "recomputing" in page.get_by_test_id("stChatMessage").nth(1).inner_text().lower()
-            page.get_by_role("button", name="End and score").click()
-            settle(page)
-            page.get_by_role("button", name="Open in Review").click()
-            settle(page)
-            page.get_by_text("Delivery (spoken answers)").scroll_into_view_if_needed()
-            assert page.get_by_test_id("stMetric").filter(has_text="Pace").count() == 1
-            shot(page, "review-delivery")
-        finally:
-            context.close()
-            chromium.close()
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, permissions=["microphone"])
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    try:
+        page.goto(app_url)
+        settle(page)
+        page.get_by_role("button", name="Start", exact=True).click()
+        settle(page)
+        page.get_by_role("button", name="Record").click()
+        page.wait_for_timeout(11_000)  # the spoken answer lasts about 8 s
+        page.get_by_role("button", name="Stop recording").click()
+        settle(page)
+        transcript = page.get_by_label("Transcript (edit before sending)")
+        transcript.wait_for()
+        heard = transcript.input_value().lower()
+        assert "cache" in heard and "token" in heard and "prompt" in heard, heard
+        shot(page, "practice-spoken-answer")
+        page.get_by_role("button", name="Send spoken answer").click()
+        settle(page)
+        page.get_by_test_id("stChatMessage").nth(2).wait_for()  # opening, answer, reply
+        assert "recomputing" in page.get_by_test_id("stChatMessage").nth(1).inner_text().lower()
+        page.get_by_role("button", name="End and score").click()
+        settle(page)
+        page.get_by_role("button", name="Open in Review").click()
+        settle(page)
+        page.get_by_text("Delivery (spoken answers)").scroll_into_view_if_needed()
+        assert page.get_by_test_id("stMetric").filter(has_text="Pace").count() == 1
+        shot(page, "review-delivery")
+    finally:
+        context.close()
+        chromium.close()
