@@ -51,7 +51,7 @@ def main() -> int:
     print("| voice | model | hint | beam | WER raw | WER corrected | jargon err raw | jargon err corrected | RTF |")
     print("|---|---|---|---|---|---|---|---|---|")
     for voice in voices:
-        audio = [synthesize(text, engine=voice) for text in texts]
+        audio = [synthesize(text, engine=voice, steady=True) for text in texts]  # same audio every run
         seconds = sum(len(decode(a)) for a in audio) / 16_000
         for model in args.models:
             load_model(model)

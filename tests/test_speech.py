@@ -90,6 +90,13 @@ def test_numbers_other_terms_and_everyday_words_are_not_turned_into_jargon() -> 
         assert corrected(sentence, vocabulary) == (sentence, []), sentence
 
 
+def test_an_acronym_heard_with_letters_missing_is_restored_only_in_its_context() -> None:
+    vocabulary = ["LightGBM", "CUPED"]
+    assert corrected("LIGBM model beats the ARIMA baseline.", vocabulary)[1] == ["LightGBM"]
+    assert corrected("We use CUP to reduce variance with the covariate.", vocabulary)[1] == ["CUPED"]
+    assert corrected("I drank a CUP of tea with a friend.", vocabulary)[1] == []
+
+
 def test_correction_positions_index_the_heard_words() -> None:
     words = ["the", "retailer", "penalises", "not", "if", "misses"]
     _, corrections = correct(words)
@@ -341,6 +348,12 @@ def test_jargon_survives_natural_sounding_speech() -> None:
         errors, words = errors + wrong, words + length
     assert found / total >= 0.75, f"only {found} of {total} jargon terms recognised"
     assert errors / words <= 0.2
+
+
+@pytest.mark.skipif(not available_engines()["piper"], reason="Piper (optional extra) not installed")
+def test_a_steady_piper_voice_gives_the_same_audio_every_time() -> None:
+    sentence = "We track WAPE per depot."
+    assert synthesize(sentence, engine="piper", steady=True) == synthesize(sentence, engine="piper", steady=True)
 
 
 @pytest.mark.skipif(not available_engines()["piper"], reason="Piper (optional extra) not installed")

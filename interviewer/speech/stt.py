@@ -24,7 +24,7 @@ from interviewer.speech.vocabulary import correct, recogniser_hint
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 SAMPLE_RATE = 16_000
-BEAM_SIZE = 5
+BEAM_SIZE = 5  # greedy (1) meets RTF 0.3 but loses 14 points of WER on hard (espeak-ng) audio
 FRAME = 320  # 20 ms at 16 kHz
 SILENCE_SHARE = 0.05  # a frame quieter than 5 % of the loudest one (-26 dB) is silence
 SILENCE_FLOOR = 1e-3

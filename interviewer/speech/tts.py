@@ -28,15 +28,17 @@ def available_engines() -> dict[str, bool]:
     return {"whisper": _whisper_available(), "espeak-ng": _espeak_path() is not None, "piper": _piper_available()}
 
 
-def synthesize(text: str, engine: str = "auto") -> bytes:
-    """WAV bytes of `text` spoken; "auto" = piper if installed, else espeak-ng."""
+def synthesize(text: str, engine: str = "auto", *, steady: bool = False) -> bytes:
+    """WAV bytes of `text` spoken; "auto" = piper if installed, else espeak-ng. Piper samples its
+    voice with random noise; `steady` turns that off so the same text gives the same audio (for
+    repeatable measurements; espeak-ng is always repeatable)."""
     if engine not in ENGINES:
         raise SpeechError(f"unknown speech engine {engine!r}; use one of {', '.join(ENGINES)}")
     if not text.strip():
         raise SpeechError("nothing to say: the text is empty")
     if engine == "auto":
         engine = "piper" if _piper_available() else "espeak-ng"
-    return _piper(text) if engine == "piper" else _espeak(text)
+    return _piper(text, steady) if engine == "piper" else _espeak(text)
 
 
 def _espeak_path() -> str | None:
@@ -99,9 +101,14 @@ def _load_piper() -> Any:
         return _piper_voice[0]
 
 
-def _piper(text: str) -> bytes:
+def _piper(text: str, steady: bool = False) -> bytes:
     voice = _load_piper()
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as wav:
-        voice.synthesize_wav(text, wav)
+        if steady:
+            from piper import SynthesisConfig
+
+            voice.synthesize_wav(text, wav, syn_config=SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0))
+        else:
+            voice.synthesize_wav(text, wav)
     return buffer.getvalue()

@@ -67,7 +67,8 @@ def glossary() -> dict[str, Term]:
     for entry in yaml.safe_load(source):
         term = Term(
             text=str(entry["term"]),
-            context=frozenset(_stems(" ".join(entry.get("context", [])))),
+            # "a/b" must not make every "a" a context word: only stems of three letters or more
+            context=frozenset(s for s in _stems(" ".join(entry.get("context", []))) if len(s) > 2),
             sounds_like=tuple(str(s) for s in entry.get("sounds_like", [])),
         )
         terms[term.text.lower()] = term
@@ -184,6 +185,8 @@ def _match_score(
     if _squash(heard) == _squash(term.text):
         case_only = len(span) == 1 and heard.islower() and heard.isalpha()
         return 2.0 if supported or not case_only else None
+    if len(span) == 1 and _clipped_acronym(span[0], term):
+        return 1.5 if _term_context_nearby(term, bare, index, 1) else None
     if not supported or _everyday_use(span, bare, opens, index) or _heard_as_something_else(span, term):
         return None
     if len(span) == 1 and _is_english_word(span[0]) and not _term_context_nearby(term, bare, index, 1):
@@ -220,6 +223,18 @@ def _context_supports(term: Term, bare: Sequence[str], index: int, length: int, 
         return True
     exact_terms = {t.text for t in terms if " " not in t.text and t.text != term.text}
     return any(w in exact_terms for w in nearby)
+
+
+def _clipped_acronym(heard: str, term: Term) -> bool:
+    """An upper-case token that spells most of the term with letters dropped ("LIGBM" for LightGBM,
+    "CUP" for CUPED): the recogniser heard the term and lost letters. Never for a term of its own."""
+    letters = [c for c in term.text.lower() if c.isalpha()]
+    if len(heard) < 3 or not heard.isalpha() or not heard.isupper() or heard.lower() in glossary():
+        return False
+    if heard[0].lower() != letters[0] or len(heard) < 0.6 * len(letters):
+        return False
+    remaining = iter(letters)
+    return all(char in remaining for char in heard.lower())  # a subsequence of the term's letters
 
 
 def _heard_as_something_else(span: Sequence[str], term: Term) -> bool:
