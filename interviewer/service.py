@@ -24,7 +24,7 @@ from interviewer.models import AnyCase, Level, ScoreCard, SessionInfo, Turn
 from interviewer.policy import Move, next_move
 from interviewer.rescue import rescue_answer
 from interviewer.session import RoundState, derive_state
-from interviewer.store import LOCAL_USER, Recording, Store, StoreError
+from interviewer.store import LOCAL_USER, Store, StoreError
 
 if TYPE_CHECKING:
     from interviewer.speech import DeliveryStats, Transcript
@@ -185,7 +185,7 @@ class InterviewService:
         can hear it (the recording stays stored)."""
         from interviewer.speech import case_vocabulary
 
-        recording = self._recording(session_id, recording_id)
+        recording = self.store.recording(session_id, recording_id)
         vocabulary = case_vocabulary(self.catalog.case(self.store.session(session_id).case_id))
         try:
             transcript = self.speech.transcribe(recording.audio, vocabulary)
@@ -222,14 +222,9 @@ class InterviewService:
         """The stored transcript of a recording; None while it has not been transcribed."""
         from interviewer.speech import Transcript
 
-        stored = self._recording(session_id, recording_id).transcript_json
+        stored = self.store.recording(session_id, recording_id).transcript_json
         return Transcript.model_validate_json(stored) if stored else None
 
-    def _recording(self, session_id: str, recording_id: int) -> Recording:
-        for recording in self.store.recordings(session_id):
-            if recording.id == recording_id:
-                return recording
-        raise KeyError(f"no recording {recording_id} in session {session_id}")
 
     # -- turns ------------------------------------------------------------------------------------
 

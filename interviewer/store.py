@@ -257,12 +257,22 @@ class Store:
                 raise KeyError(f"no recording {recording_id!r} in {self.location}")
 
     def recordings(self, session_id: str) -> list[Recording]:
+        return self._recordings("session_id = ?", (session_id,), session_id)
+
+    def recording(self, session_id: str, recording_id: int) -> Recording:
+        """One recording of the session (reading only its own audio); KeyError when there is none."""
+        found = self._recordings("session_id = ? AND id = ?", (session_id, recording_id), session_id)
+        if not found:
+            raise KeyError(f"no recording {recording_id} in session {session_id}")
+        return found[0]
+
+    def _recordings(self, where: str, values: tuple[object, ...], session_id: str) -> list[Recording]:
         with self._db.reading() as connection:
             self._require_session(connection, session_id)
             rows = connection.execute(
                 "SELECT id, session_id, turn_index, mime, audio, transcript_json, created_at "
-                "FROM recordings WHERE session_id = ? ORDER BY id",
-                (session_id,),
+                f"FROM recordings WHERE {where} ORDER BY id",
+                values,
             ).fetchall()
         return [
             Recording(id=r[0], session_id=r[1], turn_index=r[2], mime=r[3], audio=bytes(r[4]),

@@ -393,6 +393,7 @@ def test_recordings_are_stored_transcribed_and_attached_in_order(open_store: Cal
     assert (updated[0].transcript_json, updated[0].turn_index) == (transcript, 3)
     assert (updated[1].transcript_json, updated[1].turn_index) == ("", None)
     assert [r.audio for r in store.recordings(other.id)] == [b"elsewhere"]
+    assert store.recording(session.id, first) == updated[0]  # one recording, read on its own
 
 
 def test_recordings_of_an_unknown_session_or_id_are_key_errors(open_store: Callable[[], Store]) -> None:
@@ -407,6 +408,8 @@ def test_recordings_of_an_unknown_session_or_id_are_key_errors(open_store: Calla
     with pytest.raises(KeyError, match="4242"):
         store.attach_recording(4242, 0)
     assert store.recordings(session.id) == []
+    with pytest.raises(KeyError, match="4242"):
+        store.recording(session.id, 4242)
 
 
 # -- threads ---------------------------------------------------------------------------------------
