@@ -166,6 +166,7 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(normalise(text).lower())
 
 
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "ness", "ment", "ers", "er",
                    "ed", "es", "ly", "s"):

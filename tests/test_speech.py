@@ -29,9 +29,9 @@ from interviewer.speech import (
     transcribe,
     weights,
 )
-from interviewer.speech.accuracy import term_present, word_errors
+from interviewer.speech.accuracy import joined_answer, term_present, word_errors
 from interviewer.speech.delivery import count_fillers
-from interviewer.speech.stt import load_model
+from interviewer.speech.stt import decode, load_model
 from interviewer.speech.vocabulary import correct
 from tests.openai_stub import StubServer
 
@@ -289,6 +289,49 @@ def test_real_transcription_of_espeak_jargon(jargon_clips: list[tuple[dict[str, 
     assert errors / words <= 0.35
 
 
+@needs_espeak
+def test_an_answer_longer_than_one_window_keeps_every_sentence_and_its_long_pause(
+    jargon_clips: list[tuple[dict[str, object], bytes]],
+) -> None:
+    """Whisper hears 30 s at a time: a 45-second answer is cut into windows at the speaker's pauses.
+    No sentence may be lost at a cut, the word times must run on across windows, and the one 4.5 s
+    silence must be the one long pause reported, where it was."""
+    rows = [row for row, _ in jargon_clips] * 2
+    clips = [clip for _, clip in jargon_clips] * 2
+    pauses = [0.7] * len(clips)
+    pauses[4] = 4.5
+    audio, starts = joined_answer(clips, pauses)
+    vocabulary = list(dict.fromkeys(term for row in rows for term in row["terms"]))  # type: ignore[attr-defined]
+    result = transcribe(audio, vocabulary)
+    assert result.duration_s == pytest.approx(len_seconds(audio), abs=0.05) and result.duration_s > 40
+    reference = " ".join(str(row["text"]) for row in rows)
+    wrong, length = word_errors(reference, result.text)
+    assert wrong / length <= 0.35, result.text
+    starts_of_words = [w.start_s for w in result.words]
+    assert starts_of_words == sorted(starts_of_words)
+    assert result.words[-1].start_s > starts[-1] - 0.5, "the last sentence was lost"
+    pauses_found = analyse_delivery(result).long_pauses
+    assert len(pauses_found) == 1, pauses_found
+    pause_start, pause_length = pauses_found[0]
+    assert starts[5] - 4.5 - 1.0 < pause_start < starts[5] - 4.5 + 0.5
+    assert 3.5 < pause_length < 6.0
+
+
+@needs_espeak
+def test_spoken_fillers_survive_into_the_transcript_and_the_delivery_figures() -> None:
+    """Whisper tends to write "um" and "uh" out of the transcript; delivery analytics counts them, so
+    they must be kept, and fluent speech must not gain any."""
+    rows = yaml.safe_load((ROOT / "tests" / "speech" / "fillers.yaml").read_text(encoding="utf-8"))[:5]
+    said = sum(row["fillers"] for row in rows)
+    heard = sum(
+        sum(count_fillers(transcribe(synthesize(row["text"], engine="espeak-ng")).text.split()).values())
+        for row in rows
+    )
+    assert 0.6 * said <= heard <= said, f"{heard} fillers heard of {said} said"
+    fluent = transcribe(synthesize(str(SENTENCES[0]["text"]), engine="espeak-ng"))
+    assert analyse_delivery(fluent).fillers == {}, fluent.text
+
+
 def len_seconds(wav_bytes: bytes) -> float:
     with wave.open(io.BytesIO(wav_bytes)) as wav:
         return wav.getnframes() / wav.getframerate()
@@ -331,6 +374,17 @@ def test_any_browser_wav_is_accepted(rate: int, channels: int, tmp_path: Path) -
     wrong, length = word_errors(sentence, result.text)
     assert wrong / length <= 0.3, result.text
     assert result.duration_s == pytest.approx(len_seconds(recording.read_bytes()), abs=0.05)
+
+
+@needs_espeak
+@pytest.mark.parametrize("channels", [1, 2])
+def test_a_16_khz_wav_read_directly_gives_the_samples_pyav_gives(channels: int) -> None:
+    from faster_whisper.audio import decode_audio
+
+    recording = browser_wav(synthesize("We track the forecast error.", engine="espeak-ng"), 16_000, channels)
+    direct = decode(recording)
+    via_pyav = decode_audio(io.BytesIO(recording), sampling_rate=16_000)
+    assert direct.shape == via_pyav.shape and np.abs(direct - via_pyav).max() < 1e-6
 
 
 @pytest.mark.skipif(not available_engines()["piper"], reason="Piper (optional extra) not installed")

@@ -847,12 +847,12 @@ def transcribe_openai(
     model: str | None = None,
     client: openai.OpenAI | None = None,
 ) -> Transcript:
-    """The same Transcript as the offline engine, from `/v1/audio/transcriptions`: the vocabulary
-    goes as the prompt, word timings are asked for (verbose_json), and the shared correction step
+    """The same Transcript as the offline engine, from `/v1/audio/transcriptions`: the offline
+    engine's prompt (hesitant lead-in, then the vocabulary) goes too, word timings are asked for (verbose_json), and the shared correction step
     runs on the returned words. The file is decoded locally first, so a bad file fails before any
     upload, with the same SpeechError, and the duration is known even when the server omits it."""
     from interviewer.speech.stt import SAMPLE_RATE, decode, finish_transcript
-    from interviewer.speech.vocabulary import recogniser_hint
+    from interviewer.speech.vocabulary import recogniser_prompt
 
     samples = decode(audio)
     name = audio.name if isinstance(audio, Path) else "recording.wav"
@@ -863,7 +863,7 @@ def transcribe_openai(
             file=(name, content),
             model=picked,
             language="en",
-            prompt=f"Glossary: {recogniser_hint(vocabulary)}." if vocabulary else openai.omit,
+            prompt=recogniser_prompt(vocabulary),
             response_format="verbose_json",
             timestamp_granularities=["word"],
         )

@@ -1,9 +1,14 @@
-"""Accuracy measures for speech recognition: word error rate and jargon-term error rate."""
+"""Accuracy measures for speech recognition: word error rate and jargon-term error rate, and
+answer-length test audio joined from sentence clips."""
 
 from __future__ import annotations
 
+import io
 import re
+import wave
 from collections.abc import Sequence
+
+import numpy as np
 
 from interviewer.speech.vocabulary import edit_distance
 
@@ -57,3 +62,27 @@ def term_error_rate(terms: Sequence[Sequence[str]], hypotheses: Sequence[str]) -
             total += 1
             missed += not term_present(term, hypothesis)
     return missed / total if total else 0.0
+
+
+def joined_answer(clips: Sequence[bytes], pauses_s: Sequence[float]) -> tuple[bytes, list[float]]:
+    """One 16 kHz mono WAV of the clips in order with `pauses_s[i]` seconds of silence after clip i
+    (as an answer of several sentences sounds), and the second at which each clip starts."""
+    from interviewer.speech.stt import SAMPLE_RATE, decode
+
+    pieces: list[np.ndarray] = []
+    starts: list[float] = []
+    position = 0
+    for index, clip in enumerate(clips):
+        samples = decode(clip)
+        starts.append(position / SAMPLE_RATE)
+        silence = np.zeros(int(pauses_s[index] * SAMPLE_RATE) if index < len(pauses_s) else 0, np.float32)
+        pieces += [samples, silence]
+        position += len(samples) + len(silence)
+    pcm = (np.clip(np.concatenate(pieces), -1.0, 1.0) * 32767).astype("<i2")
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(SAMPLE_RATE)
+        wav.writeframes(pcm.tobytes())
+    return out.getvalue(), starts

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
@@ -30,6 +30,8 @@ MIN_SOUND_SIMILARITY_ONE_WORD = 0.85  # one everyday word must sound the same ("
 MULTI_WORD_FIRST_SOUND_SIMILARITY = 0.8
 MIN_KEY_CHARS = 3  # shorter phonetic keys match too much by chance
 PROMPT_MAX_TERMS = 40
+# Kept 23 of 24 spoken fillers where Whisper kept none without it (bench/stt.py, tests/speech/fillers.yaml).
+HESITANT_LEAD_IN = "Um, so, uh, let me think."
 
 # A word that opens a clause after an everyday adverb: "maybe we", "maybe the", "like I said".
 _CLAUSE_OPENERS = frozenset(
@@ -115,6 +117,13 @@ def recogniser_hint(vocabulary: Sequence[str]) -> str:
     return ", ".join(dict.fromkeys(terms[:PROMPT_MAX_TERMS]))
 
 
+def recogniser_prompt(vocabulary: Sequence[str]) -> str:
+    """Whisper's prompt (the text it takes to come before the recording): a hesitant lead-in, so
+    that it writes the "um"s and "uh"s it otherwise tidies away, then the terms, if any."""
+    hint = recogniser_hint(vocabulary)
+    return HESITANT_LEAD_IN + (f" Glossary: {hint}." if hint else "")
+
+
 # -- correction ------------------------------------------------------------------------------------
 
 
@@ -181,13 +190,16 @@ def _match_score(
     heard = " ".join(span)
     if heard == term.text:
         return None
-    supported = _context_supports(term, bare, index, len(span), terms)
     if _squash(heard) == _squash(term.text):
         case_only = len(span) == 1 and heard.islower() and heard.isalpha()
-        return 2.0 if supported or not case_only else None
+        return 2.0 if not case_only or _context_supports(term, bare, index, len(span), terms) else None
     if len(span) == 1 and _clipped_acronym(span[0], term):
         return 1.5 if _term_context_nearby(term, bare, index, 1) else None
-    if not supported or _everyday_use(span, bare, opens, index) or _heard_as_something_else(span, term):
+    if (
+        _everyday_use(span, bare, opens, index)
+        or _heard_as_something_else(span, term)
+        or not _context_supports(term, bare, index, len(span), terms)
+    ):
         return None
     if len(span) == 1 and _is_english_word(span[0]) and not _term_context_nearby(term, bare, index, 1):
         return None  # "anything deeper" is not DeepAR just because other jargon is near
@@ -292,6 +304,7 @@ def _with_edge_punctuation(first: str, last: str, replacement: str) -> str:
     return f"{lead}{replacement}{trail}"
 
 
+@lru_cache(maxsize=1 << 14)
 def _squash(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
@@ -308,6 +321,7 @@ _SOUND_RULES = (("ph", "f"), ("ck", "k"), ("th", "t"), ("sh", "s"), ("ch", "k"),
 _SOUND_MAP = str.maketrans("bdgvzcqwhy", "ptkfskk..a")
 
 
+@lru_cache(maxsize=1 << 14)
 def _sound_key(text: str) -> str:
     """A rough phonetic key: voicing pairs merged, vowels merged, silent final e dropped, repeats
     collapsed ("maybe" and "mape" both give "map")."""
