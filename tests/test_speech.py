@@ -390,7 +390,7 @@ def test_a_16_khz_wav_read_directly_gives_the_samples_pyav_gives(channels: int) 
 @pytest.mark.skipif(not available_engines()["piper"], reason="Piper (optional extra) not installed")
 def test_jargon_survives_natural_sounding_speech() -> None:
     """Piper's voice is closer to a person than espeak-ng's, so the bar is nearer the issue's target
-    (bench/stt.py measures all 24 sentences: about 8 % WER and 13 % jargon errors with tiny.en)."""
+    (bench/stt.py measures all 24 sentences: about 6 % WER and 3 % jargon errors with tiny.en)."""
     rows = SENTENCES[:8]
     vocabulary = [term for row in rows for term in row["terms"]]
     found = total = errors = words = 0

@@ -848,9 +848,10 @@ def transcribe_openai(
     client: openai.OpenAI | None = None,
 ) -> Transcript:
     """The same Transcript as the offline engine, from `/v1/audio/transcriptions`: the offline
-    engine's prompt (hesitant lead-in, then the vocabulary) goes too, word timings are asked for (verbose_json), and the shared correction step
-    runs on the returned words. The file is decoded locally first, so a bad file fails before any
-    upload, with the same SpeechError, and the duration is known even when the server omits it."""
+    engine's prompt (hesitant lead-in, then the vocabulary) goes too, word timings are asked for
+    (verbose_json), and the shared correction step runs on the returned words. The file is decoded
+    locally first, so a bad file fails before any upload, with the same SpeechError, and the
+    duration is known even when the server omits it."""
     from interviewer.speech.stt import SAMPLE_RATE, decode, finish_transcript
     from interviewer.speech.vocabulary import recogniser_prompt
 

@@ -25,9 +25,9 @@ from interviewer.speech.vocabulary import correct, recogniser_hint, recogniser_p
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 SAMPLE_RATE = 16_000
-BEAM_SIZE = 5  # greedy (1) is 10-15 % faster and loses 11 points of WER on hard (espeak-ng) audio
-# The vocabulary as an initial prompt beat hotwords on jargon in bench/stt.py (Piper and espeak-ng,
-# sentences and answers: 17 against 21 terms missed of 156) and put fewer unsaid terms into plain speech.
+BEAM_SIZE = 5  # greedy (1) is 15-20 % faster and loses 7-11 points of WER on hard (espeak-ng) audio
+# The vocabulary in the initial prompt and as hotwords miss about as many terms in bench/stt.py (within
+# two of 156); in the prompt it gave a lower WER and put fewer unsaid terms into plain speech.
 HINT = "prompt"
 FRAME = 320  # 20 ms at 16 kHz
 SILENCE_SHARE = 0.05  # a frame quieter than 5 % of the loudest one (-26 dB) is silence
@@ -106,7 +106,7 @@ def transcribe(
     # The batched pipeline cuts the speech at the VAD's pauses into windows of at most 30 s, encodes
     # each window once and aligns the words on that same encoding. The sequential `transcribe` with
     # word timestamps re-encodes a whole 30 s window for the last second or two after each segment
-    # (measured: 39 encodings for 24 short answers, RTF 0.33 against 0.22 here).
+    # (measured on 24 short answers: 39 encodings and RTF 0.33, against 24 and 0.20 here).
     from faster_whisper import BatchedInferencePipeline
 
     segments, _info = BatchedInferencePipeline(whisper).transcribe(

@@ -30,7 +30,7 @@ MIN_SOUND_SIMILARITY_ONE_WORD = 0.85  # one everyday word must sound the same ("
 MULTI_WORD_FIRST_SOUND_SIMILARITY = 0.8
 MIN_KEY_CHARS = 3  # shorter phonetic keys match too much by chance
 PROMPT_MAX_TERMS = 40
-# Kept 23 of 24 spoken fillers where Whisper kept none without it (bench/stt.py, tests/speech/fillers.yaml).
+# With it Whisper keeps 13-18 of 18 spoken fillers, without it 2-3 (bench/stt.py, tests/speech/fillers.yaml).
 HESITANT_LEAD_IN = "Um, so, uh, let me think."
 
 # A word that opens a clause after an everyday adverb: "maybe we", "maybe the", "like I said".
