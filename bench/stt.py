@@ -6,7 +6,7 @@ invents across both sets.
 
     .venv/bin/python bench/stt.py [--models tiny.en base] [--hints hotwords prompt none] [--beams 1 5]
                                   [--voices espeak-ng piper] [--vocabulary all|sentence|none]
-                                  [--audio sentences answers] [--no-lead-in]
+                                  [--audio sentences answers] [--no-lead-in] [--noise-db 20]
 
 Targets (issue 6, 2 cores): WER <= 10 %, jargon errors <= 10 %, RTF <= 0.3.
 RTF = transcription seconds / audio seconds, model already loaded, summed over all clips.
@@ -30,7 +30,7 @@ import yaml  # noqa: E402
 
 from interviewer.speech import synthesize, transcribe  # noqa: E402
 from interviewer.speech import vocabulary as speech_vocabulary  # noqa: E402
-from interviewer.speech.accuracy import joined_answer, term_error_rate, word_error_rate  # noqa: E402
+from interviewer.speech.accuracy import joined_answer, term_error_rate, with_noise, word_error_rate  # noqa: E402
 from interviewer.speech.delivery import count_fillers  # noqa: E402
 from interviewer.speech.stt import decode, load_model  # noqa: E402
 from interviewer.speech.tts import available_engines  # noqa: E402
@@ -60,6 +60,8 @@ def main() -> int:
     parser.add_argument("--vocabulary", choices=["all", "sentence", "none"], default="all")
     parser.add_argument("--audio", nargs="+", choices=["sentences", "answers"], default=["sentences", "answers"])
     parser.add_argument("--limit", type=int, default=0, help="only the first N sentences")
+    parser.add_argument("--noise-db", type=float, default=None,
+                        help="add pink room noise this many dB below the speech (e.g. 20 a quiet office, 10 a loud one)")
     parser.add_argument("--no-lead-in", action="store_true",
                         help="without the hesitant lead-in of Whisper's prompt (to measure what it does)")
     args = parser.parse_args()
@@ -76,14 +78,16 @@ def main() -> int:
     print(f"{len(jargon_rows)} jargon sentences ({sum(len(r['terms']) for r in jargon_rows)} terms), "
           f"{len(filler_rows)} hesitant sentences ({sum(r['fillers'] for r in filler_rows)} fillers); "
           f"voices {voices}; vocabulary {args.vocabulary} ({len(every_term)} terms when all); "
-          f"hesitant lead-in {'off' if args.no_lead_in else 'on'}\n")
+          f"hesitant lead-in {'off' if args.no_lead_in else 'on'}; "
+          f"{'no added noise' if args.noise_db is None else f'pink noise at {args.noise_db:g} dB SNR'}\n")
     print("| voice | audio | model | hint | beam | WER raw | WER corrected | jargon err raw "
           "| jargon err corrected | fillers kept | fillers invented | RTF |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for voice in voices:
         jargon_sentences, filler_sentences = _spoken(jargon_rows, voice), _spoken(filler_rows, voice)
         for shape in args.audio:
-            jargon, hesitant = _shaped(shape, jargon_sentences), _shaped(shape, filler_sentences)
+            jargon = _noisy(_shaped(shape, jargon_sentences), args.noise_db)
+            hesitant = _noisy(_shaped(shape, filler_sentences), args.noise_db)
             seconds = jargon.seconds()
             for model in args.models:
                 load_model(model)
@@ -120,6 +124,14 @@ def _spoken(rows: list[dict[str, object]], voice: str) -> ClipSet:
         [list(row.get("terms", [])) for row in rows],  # type: ignore[call-overload]
         [int(row.get("fillers", 0)) for row in rows],  # type: ignore[call-overload]
     )
+
+
+def _noisy(clip_set: ClipSet, noise_db: float | None) -> ClipSet:
+    """The clips with room noise throughout (pauses included), the same noise every run."""
+    if noise_db is None:
+        return clip_set
+    clips = [with_noise(clip, noise_db, seed=index) for index, clip in enumerate(clip_set.clips)]
+    return ClipSet(clips, clip_set.texts, clip_set.terms, clip_set.fillers)
 
 
 def _run(clip_set: ClipSet, setting: Setting) -> tuple[list[str], list[str], float]:

@@ -29,9 +29,9 @@ from interviewer.speech import (
     transcribe,
     weights,
 )
-from interviewer.speech.accuracy import joined_answer, term_present, word_errors
+from interviewer.speech.accuracy import joined_answer, term_present, with_noise, word_errors
 from interviewer.speech.delivery import count_fillers
-from interviewer.speech.stt import decode, load_model
+from interviewer.speech.stt import decode, load_model, voiced_span
 from interviewer.speech.vocabulary import correct
 from tests.openai_stub import StubServer
 
@@ -330,6 +330,19 @@ def test_spoken_fillers_survive_into_the_transcript_and_the_delivery_figures() -
     assert 0.6 * said <= heard <= said, f"{heard} fillers heard of {said} said"
     fluent = transcribe(synthesize(str(SENTENCES[0]["text"]), engine="espeak-ng"))
     assert analyse_delivery(fluent).fillers == {}, fluent.text
+
+
+@needs_espeak
+def test_room_noise_is_added_at_the_asked_level_and_repeats() -> None:
+    clip = browser_wav(synthesize("We track the forecast error.", engine="espeak-ng"), 16_000, 1)
+    clean = decode(clip)
+    noisy = with_noise(clip, snr_db=15, seed=3)
+    assert noisy == with_noise(clip, snr_db=15, seed=3) and noisy != with_noise(clip, snr_db=15, seed=4)
+    start, end = voiced_span(clean)
+    noise = decode(noisy) - clean
+    snr_db = 20 * np.log10(np.sqrt(np.mean(clean[start:end] ** 2)) / np.sqrt(np.mean(noise**2)))
+    assert snr_db == pytest.approx(15, abs=0.5)
+    assert np.abs(noise[:2000]).max() > 0, "the silence before the speech is noisy too"
 
 
 def len_seconds(wav_bytes: bytes) -> float:

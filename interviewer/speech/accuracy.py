@@ -1,5 +1,5 @@
-"""Accuracy measures for speech recognition: word error rate and jargon-term error rate, and
-answer-length test audio joined from sentence clips."""
+"""Accuracy measures for speech recognition: word error rate and jargon-term error rate, and test
+audio built from sentence clips: joined into answer-length recordings, or with room noise added."""
 
 from __future__ import annotations
 
@@ -78,11 +78,34 @@ def joined_answer(clips: Sequence[bytes], pauses_s: Sequence[float]) -> tuple[by
         silence = np.zeros(int(pauses_s[index] * SAMPLE_RATE) if index < len(pauses_s) else 0, np.float32)
         pieces += [samples, silence]
         position += len(samples) + len(silence)
-    pcm = (np.clip(np.concatenate(pieces), -1.0, 1.0) * 32767).astype("<i2")
+    return _wav(np.concatenate(pieces)), starts
+
+
+def with_noise(clip: bytes, snr_db: float, seed: int = 0) -> bytes:
+    """The clip with pink noise (the 1/f hiss of a fan or air conditioning, louder in the low
+    frequencies than white noise) added at `snr_db` below the speech, as a 16 kHz mono WAV. The
+    speech level is taken over its voiced stretch, so leading and trailing silence does not dilute it."""
+    from interviewer.speech.stt import SAMPLE_RATE, decode, voiced_span
+
+    samples = decode(clip)
+    start, end = voiced_span(samples)
+    speech_rms = float(np.sqrt(np.mean(samples[start:end] ** 2)))
+    spectrum = np.fft.rfft(np.random.default_rng(seed).standard_normal(len(samples)))
+    frequencies = np.fft.rfftfreq(len(samples), 1 / SAMPLE_RATE)
+    spectrum /= np.sqrt(np.maximum(frequencies, 20.0))  # 1/f power; flat below 20 Hz
+    noise = np.fft.irfft(spectrum, len(samples))
+    noise *= speech_rms / (float(np.sqrt(np.mean(noise**2))) * 10 ** (snr_db / 20))
+    return _wav(samples + noise.astype(np.float32))
+
+
+def _wav(samples: np.ndarray) -> bytes:
+    from interviewer.speech.stt import SAMPLE_RATE
+
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
     out = io.BytesIO()
     with wave.open(out, "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)
         wav.setframerate(SAMPLE_RATE)
         wav.writeframes(pcm.tobytes())
-    return out.getvalue(), starts
+    return out.getvalue()
