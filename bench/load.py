@@ -100,17 +100,17 @@ def app_unavailable() -> str | None:
     return None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
 @contextmanager
-def serving(db: Path | str, log_path: Path) -> Iterator[str]:
+def serving(db: Path | str, log_path: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """`streamlit run` on a free port with its own database; yields the app's URL."""
-    port = _free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    port = free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", **(extra_env or {})}
     env["DATABASE_URL" if str(db).startswith("postgres") else "INTERVIEWER_DB"] = str(db)
     with log_path.open("wb") as log:
         server = subprocess.Popen(
@@ -132,18 +132,23 @@ def serving(db: Path | str, log_path: Path) -> Iterator[str]:
 
 
 def _wait_for_health(url: str, server: subprocess.Popen[bytes], log_path: Path, seconds: float = 120) -> None:
+    if not wait_until_healthy(url, server, seconds):
+        raise RuntimeError(f"streamlit did not start; see {log_path}")
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen[bytes], seconds: float) -> bool:
+    """Poll url until it answers 200 (True); False once the process dies or time runs out."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while True:
         try:
             with urllib.request.urlopen(url, timeout=2) as reply:
                 if reply.status == 200:
-                    return
+                    return True
         except OSError:
             pass
-        if server.poll() is not None:
-            break
+        if process.poll() is not None or time.monotonic() > deadline:
+            return False
         time.sleep(0.5)
-    raise RuntimeError(f"streamlit did not start; see {log_path}")
 
 
 def app_answers(number: int, turns: int) -> list[str]:

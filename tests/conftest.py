@@ -1,10 +1,7 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,6 +9,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 
+from bench.load import free_port as free_port  # re-exported: tests import it from here
+from bench.load import wait_until_healthy
 from interviewer.backends.offline import OfflineGrader, OfflineInterviewer
 from interviewer.catalog import Catalog, load_catalog
 from interviewer.embeddings import Embedder
@@ -23,23 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def wait_until_serving(url: str, process: subprocess.Popen[bytes], seconds: float, what: str) -> None:
     """Poll url until it answers 200; fail the test if the process dies or time runs out."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"{what} did not start in {seconds:g} s")
-        time.sleep(0.5)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    if not wait_until_healthy(url, process, seconds):
+        pytest.fail(f"{what} did not start in {seconds:g} s")
 
 
 @pytest.fixture(scope="session")

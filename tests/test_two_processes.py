@@ -10,15 +10,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from conftest import free_port, wait_until_serving
 
+from bench.load import serving
 from interviewer.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,36 +33,12 @@ if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
 pytestmark = pytest.mark.slow
 
 
-def serve(database_url: str, sqlite_path: Path, log_path: Path, stack: ExitStack) -> str:
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "INTERVIEWER_DB": str(sqlite_path),
-           "HF_HUB_OFFLINE": "1"}
-    log = stack.enter_context(log_path.open("wb"))
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    stack.callback(stop, server)
-    url = f"http://127.0.0.1:{port}"
-    wait_until_serving(f"{url}/_stcore/health", server, 90, f"streamlit (see {log_path})")
-    return url
-
-
-def stop(server: subprocess.Popen[bytes]) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-
-
 @pytest.fixture
 def two_apps(postgres_url: str, tmp_path: Path) -> Iterator[list[str]]:
     with ExitStack() as stack:
-        yield [serve(postgres_url, tmp_path / "unused.sqlite3", tmp_path / f"streamlit-{n}.log", stack)
-               for n in range(2)]
+        # INTERVIEWER_DB set too, to an unused file: a process that ignored DATABASE_URL would create it.
+        unused = {"INTERVIEWER_DB": str(tmp_path / "unused.sqlite3")}
+        yield [stack.enter_context(serving(postgres_url, tmp_path / f"streamlit-{n}.log", unused)) for n in range(2)]
     assert not (tmp_path / "unused.sqlite3").exists(), "a process fell back to SQLite"
 
 
