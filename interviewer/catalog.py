@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from interviewer.models import AnyCase, Case, Rubric
+from interviewer.arithmetic import ExpressionError, evaluate
+from interviewer.models import CASE_KINDS, AnyCase, Case, Rubric
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CASES_DIR = PROJECT_ROOT / "cases"
@@ -23,7 +24,7 @@ MAX_EXPANDED_VALUES = 100_000
 
 _case_adapter: TypeAdapter[AnyCase] = TypeAdapter(Case)
 T = TypeVar("T")
-_KIND_TAGS = {"ml_case", "business_case", "system_design", "drill"}
+_KIND_TAGS = set(CASE_KINDS)
 
 
 @dataclass(frozen=True)
@@ -201,14 +202,53 @@ def cross_check(case: AnyCase, rubrics: dict[str, Rubric]) -> list[tuple[str, st
         for c in p.criteria
         if c not in ids
     ]
-    if case.kind != "drill":
+    problems += [
+        (f"misconceptions.{i}.criterion", f"{m.criterion!r} is not a criterion of rubric {rubric.id!r}")
+        for i, m in enumerate(case.misconceptions)
+        if m.criterion not in ids
+    ]
+    problems += [
+        (f"criterion_examples.{key}", f"not a criterion of rubric {rubric.id!r}")
+        for key in case.criterion_examples
+        if key not in ids
+    ]
+    for i, follow_up in enumerate(case.follow_ups):
+        count = len(case.key_points.get(follow_up.criterion, []))
+        problems += [
+            (f"follow_ups.{i}.listens_for", f"no key point {index} under {follow_up.criterion!r} "
+             f"(it has {count}, numbered from 0)")
+            for index in follow_up.listens_for
+            if index >= count
+        ]
+    problems += estimate_problems(case)
+    if case.kind not in ("drill", "behavioural"):
         problems += [
             ("key_points", f"no key points for criterion {cid!r}; add 3-6 that a strong answer states")
             for cid in rubric.criterion_ids
             if cid not in case.key_points
         ]
     elif not case.key_points:
-        problems.append(("key_points", "a drill needs key points for at least one criterion"))
+        problems.append(("key_points", f"a {case.kind} case needs key points for at least one criterion"))
+    return problems
+
+
+def estimate_problems(case: AnyCase) -> list[tuple[str, str]]:
+    """Each declared estimate recomputed: its expression must be safe arithmetic whose value is the
+    stated one within the stated relative tolerance."""
+    problems: list[tuple[str, str]] = []
+    for i, estimate in enumerate(case.estimates):
+        try:
+            computed = evaluate(estimate.expression)
+        except ExpressionError as error:
+            problems.append((f"estimates.{i}.expression", f"{error}; write plain arithmetic"))
+            continue
+        scale = max(abs(estimate.value), 1e-9)
+        if abs(computed - estimate.value) / scale > estimate.tolerance:
+            problems.append((
+                f"estimates.{i}.value",
+                f"{estimate.claim!r}: {estimate.expression} = {computed:,.6g}, not {estimate.value:,.6g} "
+                f"(tolerance {estimate.tolerance:.0%}); fix the number in the case or the arithmetic",
+            ))
     return problems
 
 

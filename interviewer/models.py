@@ -15,7 +15,8 @@ KEBAB_ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 Level = Literal["junior", "mid", "senior", "staff"]
 LEVELS: tuple[Level, ...] = ("junior", "mid", "senior", "staff")
-CaseKind = Literal["ml_case", "business_case", "system_design", "drill"]
+CaseKind = Literal["ml_case", "business_case", "system_design", "drill", "behavioural"]
+CASE_KINDS: tuple[CaseKind, ...] = ("ml_case", "business_case", "system_design", "drill", "behavioural")
 
 
 class Strict(BaseModel):
@@ -32,8 +33,10 @@ class Criterion(Strict):
     core: bool = False
     description: NonEmpty
     levels: dict[int, NonEmpty]
-    # What the bar looks like at each seniority; the same criterion, shifted anchors.
+    # What the bar (level 3) looks like at each seniority; the same criterion, shifted anchors.
     level_expectations: dict[Level, NonEmpty] = Field(default_factory=dict)
+    # What strong (level 4) looks like at each seniority.
+    strong_expectations: dict[Level, NonEmpty] = Field(default_factory=dict)
 
     @field_validator("levels")
     @classmethod
@@ -73,6 +76,28 @@ class Rubric(Strict):
 class FollowUp(Strict):
     criterion: Annotated[str, Field(pattern=SNAKE_ID)]
     ask: NonEmpty
+    # The key points of `criterion` this probe listens for (indexes from 0 into the case's
+    # key_points[criterion]); empty means derived from the wording. A probe whose points were all
+    # heard already is not asked.
+    listens_for: list[Annotated[int, Field(ge=0)]] = Field(default_factory=list)
+
+
+class Misconception(Strict):
+    """A wrong claim a candidate may make; stated in any words, it caps `criterion` at 2."""
+
+    claim: NonEmpty  # the wrong claim, as a candidate would say it
+    correction: NonEmpty  # what is true instead, and why (shown on the card)
+    criterion: Annotated[str, Field(pattern=SNAKE_ID)]
+
+
+class Estimate(Strict):
+    """A derived number the case states, with the arithmetic that `validate` recomputes."""
+
+    claim: NonEmpty  # what the number is, in words
+    expression: NonEmpty  # safe arithmetic: numbers, + - * / ** ( ), min, max, round, abs
+    value: float  # the number the case's text states
+    unit: str = ""
+    tolerance: Annotated[float, Field(ge=0, le=0.5)] = 0.02  # relative: |computed - value| / |value|
 
 
 class Phase(Strict):
@@ -103,6 +128,12 @@ class CaseBase(Strict):
     tags: list[Annotated[str, Field(pattern=KEBAB_ID)]] = Field(default_factory=list)
     seed_sections: list[Annotated[str, Field(pattern=r"^0[0-9]$")]] = Field(default_factory=list)
     levels: list[Level] = Field(default_factory=lambda: list(LEVELS))
+    misconceptions: list[Misconception] = Field(default_factory=list)
+    estimates: list[Estimate] = Field(default_factory=list)
+    # Case-specific examples per criterion id, shown beside the rubric's neutral anchors.
+    criterion_examples: dict[Annotated[str, Field(pattern=SNAKE_ID)], NonEmpty] = Field(
+        default_factory=dict
+    )
 
     @field_validator("phases")
     @classmethod
@@ -142,10 +173,18 @@ class DrillCase(CaseBase):
     duration_min: Annotated[float, Field(ge=3, le=10)]
 
 
+class BehaviouralCase(CaseBase):
+    """A behavioural (STAR) question: the candidate tells a story of their own work."""
+
+    kind: Literal["behavioural"]
+    duration_min: Annotated[float, Field(ge=5, le=30)]
+
+
 Case = Annotated[
-    MlCase | BusinessCase | SystemDesignCase | DrillCase, Field(discriminator="kind")
+    MlCase | BusinessCase | SystemDesignCase | DrillCase | BehaviouralCase,
+    Field(discriminator="kind"),
 ]
-AnyCase = MlCase | BusinessCase | SystemDesignCase | DrillCase
+AnyCase = MlCase | BusinessCase | SystemDesignCase | DrillCase | BehaviouralCase
 
 
 # ---- interview state -------------------------------------------------------------------------

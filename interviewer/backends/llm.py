@@ -60,6 +60,9 @@ ANSWER_MAX_CHARS = 8000
 TRANSCRIPT_MAX_CHARS = 60000
 REASK_ECHO_CHARS = 4000
 DISAGREEMENT_LEVELS = 2
+# Bump when grader_system.j2 or grader.j2 changes meaning: graded corpora record the version they
+# were graded with.
+GRADER_PROMPT_VERSION = 2
 # A reply that repeats this many consecutive words of hidden text (key points, model answer, rubric
 # anchors) that the candidate could not have seen is a leak.
 LEAK_WORDS = 8
@@ -622,7 +625,10 @@ class LlmGrader:
             rubric=rubric,
             criterion=criterion,
             key_points=case.key_points.get(criterion.id, []),
+            misconceptions=[m for m in case.misconceptions if m.criterion == criterion.id],
             bar=criterion.level_expectations.get(target, ""),
+            strong=criterion.strong_expectations.get(target, ""),
+            example=case.criterion_examples.get(criterion.id, ""),
             target=target,
             answers=blocks,
             clipped=clipped,
