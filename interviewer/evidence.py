@@ -18,6 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from interviewer.embeddings import TokenVectors
+from interviewer.models import Misconception
 from interviewer.text import (
     Span,
     content_stems,
@@ -290,3 +291,33 @@ def gather_evidence(
             )
         )
     return {c: CriterionEvidence(c, m) for c, m in evidence.items()}
+
+
+# A misconception counts as stated from this credit on (its claim matched like a key point).
+MISCONCEPTION_CREDIT = 0.6
+
+
+@dataclass(frozen=True)
+class MisconceptionMatch:
+    misconception: Misconception
+    credit: float  # 0..1, how fully the candidate's words state the wrong claim
+    quote: str  # the candidate's own words that state it, verbatim
+
+
+def stated_misconceptions(
+    misconceptions: Sequence[Misconception],
+    answers: Sequence[str],
+    embedder: TokenEmbedder,
+    prompt: str = "",
+) -> list[MisconceptionMatch]:
+    """The wrong claims the candidate's words state, strongest first."""
+    if not misconceptions:
+        return []
+    claims = {"claims": [m.claim for m in misconceptions]}
+    found = gather_evidence(claims, answers, embedder, prompt=prompt)["claims"].matches
+    stated = [
+        MisconceptionMatch(m, match.credit, match.quote)
+        for m, match in zip(misconceptions, found, strict=True)
+        if match.credit >= MISCONCEPTION_CREDIT and match.quote
+    ]
+    return sorted(stated, key=lambda m: -m.credit)

@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING
 
 from interviewer.backends import TurnContext
 from interviewer.embeddings import Embedder, shared_embedder
-from interviewer.evidence import gather_evidence
+from interviewer.evidence import (
+    CriterionEvidence,
+    MisconceptionMatch,
+    gather_evidence,
+    stated_misconceptions,
+)
 from interviewer.models import AnyCase, Level, Rubric, ScoreCard
 from interviewer.policy import Move
 from interviewer.scoring import build_scorecard
@@ -82,9 +87,16 @@ class OfflineGrader:
             self._embedder = shared_embedder()
         return self._embedder
 
+    def evidence(self, case: AnyCase, answers: Sequence[str]) -> dict[str, CriterionEvidence]:
+        """Per criterion, each key point's credit (0-1) and the quote that earned it."""
+        return gather_evidence(case.key_points, answers, self.embedder, prompt=case.prompt)
+
+    def misconceptions(self, case: AnyCase, answers: Sequence[str]) -> list[MisconceptionMatch]:
+        """The case's misconceptions the candidate stated, with the quote, strongest first."""
+        return stated_misconceptions(case.misconceptions, answers, self.embedder, prompt=case.prompt)
+
     def coverage(self, case: AnyCase, answers: Sequence[str]) -> dict[str, float]:
-        evidence = gather_evidence(case.key_points, answers, self.embedder, prompt=case.prompt)
-        return {criterion: found.coverage for criterion, found in evidence.items()}
+        return {criterion: found.coverage for criterion, found in self.evidence(case, answers).items()}
 
     def grade(
         self, case: AnyCase, rubric: Rubric, answers: Sequence[str], level: Level = "mid"
