@@ -53,7 +53,14 @@ class Catalog:
             ) from None
 
     def rubric_for(self, case: AnyCase) -> Rubric:
-        return self.rubrics[case.rubric]
+        """The case's rubric, with the criteria the case makes core (e.g. data and analysis in a
+        diagnosis) marked core."""
+        rubric = self.rubrics[case.rubric]
+        extra = set(case.core_criteria) - {c.id for c in rubric.criteria if c.core}
+        if not extra:
+            return rubric
+        criteria = [c.model_copy(update={"core": True}) if c.id in extra else c for c in rubric.criteria]
+        return rubric.model_copy(update={"criteria": criteria})
 
 
 class _CountingLoader(yaml.SafeLoader):
@@ -206,6 +213,11 @@ def cross_check(case: AnyCase, rubrics: dict[str, Rubric]) -> list[tuple[str, st
         (f"misconceptions.{i}.criterion", f"{m.criterion!r} is not a criterion of rubric {rubric.id!r}")
         for i, m in enumerate(case.misconceptions)
         if m.criterion not in ids
+    ]
+    problems += [
+        (f"core_criteria.{i}", f"{cid!r} is not a criterion of rubric {rubric.id!r}")
+        for i, cid in enumerate(case.core_criteria)
+        if cid not in ids
     ]
     problems += [
         (f"criterion_examples.{key}", f"not a criterion of rubric {rubric.id!r}")

@@ -130,6 +130,8 @@ class CaseBase(Strict):
     levels: list[Level] = Field(default_factory=lambda: list(LEVELS))
     misconceptions: list[Misconception] = Field(default_factory=list)
     estimates: list[Estimate] = Field(default_factory=list)
+    # Criteria this case treats as core on top of the rubric's (a diagnosis makes data analysis core).
+    core_criteria: list[Annotated[str, Field(pattern=SNAKE_ID)]] = Field(default_factory=list)
     # Case-specific examples per criterion id, shown beside the rubric's neutral anchors.
     criterion_examples: dict[Annotated[str, Field(pattern=SNAKE_ID)], NonEmpty] = Field(
         default_factory=dict
