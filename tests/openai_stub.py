@@ -65,7 +65,9 @@ class StubServer:
         replies: list[Reply] | tuple[Reply, ...] = (),
         responder: Responder | None = None,
         default: Reply | None = None,
+        port: int = 0,
     ) -> None:
+        self.port = port  # 0: any free port
         self.queue: deque[Reply] = deque(replies)
         self.responder = responder
         self.default = default or Reply()
@@ -87,7 +89,7 @@ class StubServer:
 
     def start(self) -> StubServer:
         handler = _handler_for(self)
-        self._server = _QuietServer(("127.0.0.1", 0), handler)
+        self._server = _QuietServer(("127.0.0.1", self.port), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self
