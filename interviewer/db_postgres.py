@@ -89,6 +89,18 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sessions ADD COLUMN user_id TEXT NOT NULL DEFAULT 'local';
     CREATE INDEX sessions_by_user ON sessions(user_id, created_at);
     """,
+    # 6: extra time per phase; discarded rounds
+    """
+    CREATE TABLE phase_extensions (
+        id BIGSERIAL PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        phase TEXT NOT NULL,
+        seconds DOUBLE PRECISION NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX phase_extensions_by_session ON phase_extensions(session_id);
+    ALTER TABLE sessions ADD COLUMN discarded_at TEXT;
+    """,
 )
 assert len(MIGRATIONS) == len(SQLITE_MIGRATIONS), "every migration needs both dialects"
 

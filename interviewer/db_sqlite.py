@@ -78,6 +78,19 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sessions ADD COLUMN user_id TEXT NOT NULL DEFAULT 'local';
     CREATE INDEX sessions_by_user ON sessions(user_id, created_at);
     """,
+    # 6: extra time per phase (+5 min goes to the phase being worked on; the old per-session column
+    # stays and still goes to the last phase) and discarded rounds (kept, hidden from the history)
+    """
+    CREATE TABLE phase_extensions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL REFERENCES sessions(id),
+        phase TEXT NOT NULL,
+        seconds REAL NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX phase_extensions_by_session ON phase_extensions(session_id);
+    ALTER TABLE sessions ADD COLUMN discarded_at TEXT;
+    """,
 )
 
 

@@ -118,9 +118,14 @@ class Store:
             raise KeyError(f"no session {session_id!r} in {self.location}")
         return _session_info(row)
 
-    def sessions(self, limit: int = 500, user_id: str | None = None) -> list[SessionInfo]:
-        """The newest first; only user_id's when given."""
-        where, params = ("WHERE user_id = ? ", (user_id, limit)) if user_id is not None else ("", (limit,))
+    def sessions(
+        self, limit: int = 500, user_id: str | None = None, include_discarded: bool = False
+    ) -> list[SessionInfo]:
+        """The newest first; only user_id's when given; discarded rounds only when asked for."""
+        conditions = ([] if include_discarded else ["discarded_at IS NULL"]) + (
+            ["user_id = ?"] if user_id is not None else [])
+        where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
+        params = (user_id, limit) if user_id is not None else (limit,)
         with self._db.reading() as connection:
             rows = connection.execute(
                 f"SELECT {SESSION_COLUMNS} FROM sessions {where}"
@@ -149,6 +154,40 @@ class Store:
                 "UPDATE sessions SET time_extension_s = time_extension_s + ? WHERE id = ?",
                 (seconds, session_id),
             )
+
+    def extend_phase(self, session_id: str, phase: str, seconds: float) -> None:
+        """Extra time for one phase of the round (its budget, and so the round's, grows)."""
+        with self._db.transaction() as connection:
+            self._require_session(connection, session_id)
+            connection.execute(
+                "INSERT INTO phase_extensions (session_id, phase, seconds, created_at) VALUES (?,?,?,?)",
+                (session_id, phase, seconds, _now()),
+            )
+
+    def phase_extensions(self, session_id: str) -> dict[str, float]:
+        """Extra seconds granted per phase id (phases without any are left out)."""
+        with self._db.reading() as connection:
+            rows = connection.execute(
+                "SELECT phase, SUM(seconds) FROM phase_extensions WHERE session_id = ? GROUP BY phase",
+                (session_id,),
+            ).fetchall()
+        return {str(r[0]): float(r[1]) for r in rows}
+
+    def discard_session(self, session_id: str) -> None:
+        """Hide a round from the history and progress (its rows stay: nothing is deleted)."""
+        with self._db.transaction() as connection:
+            self._require_session(connection, session_id)
+            connection.execute(
+                "UPDATE sessions SET discarded_at = ? WHERE id = ? AND discarded_at IS NULL",
+                (_now(), session_id),
+            )
+
+    def is_discarded(self, session_id: str) -> bool:
+        with self._db.reading() as connection:
+            row = connection.execute(
+                "SELECT discarded_at FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+        return bool(row and row[0])
 
     def paused_at_s(self, session_id: str) -> float | None:
         """Where the round clock stands while the session is paused; None when it runs."""

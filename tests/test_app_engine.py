@@ -304,3 +304,27 @@ def test_a_broken_plans_file_names_the_file_and_field(tmp_path: Path, catalog: C
 
 def test_the_default_plans_file_is_at_the_repository_root():
     assert DEFAULT_PLANS_PATH.name == "plans.yaml" and DEFAULT_PLANS_PATH.exists()
+
+
+def test_extra_time_goes_to_the_phase_being_worked_on(make_service, clock, catalog: Catalog):
+    case = next(c for c in catalog.cases.values() if c.kind == "system_design")
+    service = make_service()
+    session = service.start(case.id, "senior")
+    first, last = case.plan()[0], case.plan()[-1]
+    before = service.view(session.id)
+    assert service.extend_time(session.id, 5) == first.title
+    after = service.view(session.id)
+    assert after.phase_remaining_s == before.phase_remaining_s + 300
+    assert after.round_remaining_s == before.round_remaining_s + 300
+    assert after.case.plan()[0].minutes == first.minutes + 5
+    assert after.case.plan()[-1].minutes == last.minutes  # not the wrap-up
+    rows = phase_rows(after.case, after.turns, after.now_s, after.state.time_extension_s, first.id)
+    assert rows[0]["Budget (min)"] == first.minutes + 5 and rows[-1]["Budget (min)"] == last.minutes
+
+
+def test_extra_time_on_a_one_phase_drill_lengthens_the_round(make_service):
+    service = make_service()
+    session = service.start("drill-bias-variance")
+    before = service.view(session.id).round_remaining_s
+    service.extend_time(session.id, 5)
+    assert service.view(session.id).round_remaining_s == before + 300

@@ -143,10 +143,10 @@ def test_markdown_report_structure(stored: tuple[Store, SessionInfo, ScoreCard],
     assert "### Application: not observed" in md
     assert "- Apply it to the depot forecast." in md
     assert "1. Application: apply the concept to the depot numbers." in md
-    assert "- interview: 2.5 min" in md  # a drill has one phase; finished at 150 s
+    assert "- Interview: 2.5 min" in md  # a drill has one phase, named by its title; finished at 150 s
     assert md.count("**You** (") == 2
     assert md.count("**Interviewer** (") == 3
-    assert "**Interviewer** (0.5 min, interview, openai):" in md  # a non-offline source is named
+    assert "**Interviewer** (0.5 min, Interview, openai):" in md  # a non-offline source is named
     assert "## What a strong answer covers" in md
 
 
@@ -235,7 +235,8 @@ def test_time_per_phase_from_phase_changes(tmp_path: Path, catalog: Catalog) -> 
     assert (phases[first], phases[second], phases[third]) == (240.0, 360.0, 400.0)
     assert all(phases[p.id] == 0.0 for p in case.plan()[3:])
     md = report_markdown(store, catalog, session.id)
-    assert f"- {first}: 4.0 min" in md and f"- {second}: 6.0 min" in md and f"- {third}: 6.7 min" in md
+    names = [p.title for p in case.plan()[:3]]
+    assert f"- {names[0]}: 4.0 min" in md and f"- {names[1]}: 6.0 min" in md and f"- {names[2]}: 6.7 min" in md
 
 
 # -- JSON ------------------------------------------------------------------------------------------
@@ -245,7 +246,8 @@ def test_json_report_round_trips(stored: tuple[Store, SessionInfo, ScoreCard], c
     store, session, card = stored
     text = report_json(store, catalog, session.id)
     data = json.loads(text)
-    assert set(data) >= {"session", "case_title", "scorecard", "time_per_phase_s", "turns", "model_answer"}
+    assert set(data) >= {"session", "case_title", "scorecard", "time_per_phase_s", "turns", "model_answer",
+                         "notes", "phase_titles"}
     assert SessionInfo.model_validate(data["session"]) == session
     assert ScoreCard.model_validate(data["scorecard"]) == card
     assert [Turn.model_validate(turn) for turn in data["turns"]] == store.turns(session.id)
@@ -291,3 +293,25 @@ def test_html_report_escapes_the_candidate_and_runs_nothing(
     assert "{{ 7*7 }}" in page and "49" not in variable_parts(html.unescape(page), session, catalog)
     assert "Content-Security-Policy" in page  # and a browser would refuse scripts even so
     assert "Ready · overall 3.30 / 4" in shown
+
+
+def test_every_export_carries_the_notes_pad_and_names_phases_by_title(tmp_path: Path, catalog: Catalog) -> None:
+    case = next(c for c in catalog.cases.values() if len(c.plan()) > 2)
+    store = Store(tmp_path / "notes.sqlite3")
+    session = store.create_session(case.id, "senior", "offline")
+    first = case.plan()[0]
+    store.append_turn(session.id, t(0, "interviewer", "opening", "Go.", 0.0, phase=first.id))
+    store.append_turn(session.id, t(0, "candidate", "answer", "Scope first.", 30.0, phase=first.id))
+    notes = "digraph { api -> store }\n``` a fence typed by the candidate\n<b>not bold</b>"
+    store.save_notes(session.id, notes)
+    store.finish_session(session.id, 60.0)
+
+    md = report_markdown(store, catalog, session.id)
+    assert "## Your notes and diagram" in md
+    assert "````text\n" + notes + "\n````" in md  # a fence longer than the candidate's
+    assert f"- {first.title}: " in md and f"- {first.id}: " not in md
+    assert f"0.5 min, {first.title})" in md
+    assert json.loads(report_json(store, catalog, session.id))["notes"] == notes
+    page = report_html(store, catalog, session.id)
+    assert "Your notes and diagram" in page
+    assert "digraph { api -&gt; store }" in page and "&lt;b&gt;not bold&lt;/b&gt;" in page

@@ -608,3 +608,48 @@ def test_redact_url_masks_passwords_in_the_authority_and_the_query() -> None:
     )
     assert redact_url("postgresql://h/db?user=u&password=secret") == "postgresql://h/db?user=u&password=***"
     assert redact_url("postgresql://u@h/db") == "postgresql://u@h/db"
+
+
+# -- migration 6: extra time per phase, discarded rounds ------------------------------------------
+
+
+def test_extra_time_is_kept_per_phase_and_adds_up(open_store: Callable[[], Store]) -> None:
+    store = open_store()
+    session = store.create_session("feature-store", "senior", "offline")
+    assert store.phase_extensions(session.id) == {}
+    store.extend_phase(session.id, "deep_dive", 300)
+    store.extend_phase(session.id, "deep_dive", 300)
+    store.extend_phase(session.id, "requirements", 60)
+    assert open_store().phase_extensions(session.id) == {"deep_dive": 600.0, "requirements": 60.0}
+    assert store.time_extension_s(session.id) == 0.0  # the old per-round column is untouched
+    with pytest.raises(KeyError):
+        store.extend_phase("no-such-session", "deep_dive", 300)
+
+
+def test_a_discarded_round_leaves_the_history_but_keeps_its_rows(open_store: Callable[[], Store]) -> None:
+    store = open_store()
+    kept = store.create_session("drill-bias-variance", "mid", "offline")
+    dropped = store.create_session("drill-bias-variance", "mid", "offline")
+    store.append_turn(dropped.id, turn("An answer worth keeping on disk."))
+    assert not store.is_discarded(dropped.id)
+    store.discard_session(dropped.id)
+    store.discard_session(dropped.id)  # twice is harmless
+    assert store.is_discarded(dropped.id)
+    assert [s.id for s in store.sessions()] == [kept.id]
+    assert [s.id for s in store.sessions(user_id="local")] == [kept.id]
+    assert {s.id for s in store.sessions(include_discarded=True)} == {kept.id, dropped.id}
+    assert [t.text for t in store.turns(dropped.id)] == ["An answer worth keeping on disk."]
+    assert store.session(dropped.id).id == dropped.id  # still readable by id
+
+
+def test_a_version_5_database_gains_phase_extensions_and_discarding(tmp_path: Path) -> None:
+    path = tmp_path / "v5.sqlite3"
+    run_script(path, ";".join(MIGRATIONS[:5]) + ";PRAGMA user_version = 5")
+    run_script(path, "INSERT INTO sessions (id, case_id, level, backend, created_at) VALUES "
+                     "('old', 'feature-store', 'mid', 'offline', '2025-01-01T00:00:00+00:00')")
+    assert "discarded_at" not in columns(path, "sessions")
+    store = Store(path)
+    assert store.schema_version() == len(MIGRATIONS) >= 6
+    assert [s.id for s in store.sessions()] == ["old"]
+    store.extend_phase("old", "requirements", 300)
+    assert store.phase_extensions("old") == {"requirements": 300.0}
