@@ -115,14 +115,18 @@ class InterviewService:
 
     def view(self, session_id: str, at_s: float | None = None) -> RoundView:
         session = self.store.session(session_id)
-        case = self.catalog.case(session.case_id)
+        case = with_phase_extensions(self.catalog.case(session.case_id), self.store.phase_extensions(session_id))
         turns = self.store.turns(session_id)
         state = derive_state(case, turns, self.store.time_extension_s(session_id))
         now = at_s if at_s is not None else self.elapsed_s(session_id)
         return RoundView(session, case, turns, state, now)
 
-    def extend_time(self, session_id: str, minutes: float) -> None:
-        self.store.extend_time(session_id, minutes * 60)
+    def extend_time(self, session_id: str, minutes: float) -> str:
+        """Extra time for the phase being worked on: its budget grows, and so does the round's.
+        Returns the phase's title."""
+        phase = self.view(session_id).state.phase
+        self.store.extend_phase(session_id, phase.id, minutes * 60)
+        return phase.title
 
     def is_paused(self, session_id: str) -> bool:
         return self.store.paused_at_s(session_id) is not None
@@ -284,6 +288,7 @@ class InterviewService:
         move = next_move(view.case, rubric, view.state, coverage, text, now)
         context = TurnContext(view.case, rubric, view.state, turns, coverage, now, notes)
         display = _Display(stream)
+        display.show("")  # an empty first chunk: the answer is stored, a page may show "thinking"
         words, source = self._phrase(move, context, display)
         # A probe that carries a time reminder is stored as a nudge (it still asks its follow-up).
         kind = "nudge" if move.kind == "probe" and move.time_note else move.kind
@@ -362,6 +367,18 @@ class _Display:
     def reraise(self) -> None:
         if self._interruption is not None:
             raise self._interruption
+
+
+def with_phase_extensions(case: AnyCase, extra_s: dict[str, float]) -> AnyCase:
+    """The case as this round runs it: each phase's minutes plus the extra time granted to it."""
+    if not extra_s:
+        return case
+    if not case.phases:  # one phase for the whole round
+        extra = extra_s.get(case.plan()[0].id, 0.0)
+        return case.model_copy(update={"duration_min": case.duration_min + extra / 60})
+    phases = [p.model_copy(update={"minutes": p.minutes + extra_s.get(p.id, 0.0) / 60}) for p in case.phases]
+    total = sum(p.minutes for p in phases)
+    return case.model_copy(update={"phases": phases, "duration_min": total})
 
 
 def candidate_answers(turns: list[Turn]) -> list[str]:
