@@ -20,8 +20,10 @@ from interviewer.backends.offline import (
     phrase_offline,
 )
 from interviewer.catalog import Catalog
-from interviewer.models import AnyCase, Level, ScoreCard, SessionInfo, Turn
-from interviewer.policy import Move, next_move
+from interviewer.models import AnyCase, Level, ScoreCard, SessionInfo, Turn, TurnKind
+from interviewer.policy import Heard, Move, next_move, understand
+from interviewer.policy.moves import Substitution
+from interviewer.policy.turns import is_end_command
 from interviewer.rescue import rescue_answer
 from interviewer.session import RoundState, derive_state
 from interviewer.store import LOCAL_USER, Store, StoreError
@@ -284,14 +286,14 @@ class InterviewService:
         turns = self.store.turns(session_id)
         notes = self.store.notes(session_id)
         rubric = self.catalog.rubric_for(view.case)
-        coverage = self.offline.coverage(view.case, candidate_words(turns, notes))
-        move = next_move(view.case, rubric, view.state, coverage, text, now)
-        context = TurnContext(view.case, rubric, view.state, turns, coverage, now, notes)
+        understood = understand(text)
+        heard = self._hear(view.case, candidate_words(turns, notes), text, understood.kind == "end")
+        move = next_move(view.case, rubric, view.state, heard, text, now, self.offline.embedder, understood)
+        context = TurnContext(view.case, rubric, view.state, turns, heard.coverages, now, notes)
         display = _Display(stream)
         display.show("")  # an empty first chunk: the answer is stored, a page may show "thinking"
-        words, source = self._phrase(move, context, display)
-        # A probe that carries a time reminder is stored as a nudge (it still asks its follow-up).
-        kind = "nudge" if move.kind == "probe" and move.time_note else move.kind
+        words, source, move = self._phrase(move, context, display)
+        kind = turn_kind(move)
         turn = self.store.append_turn(
             session_id,
             Turn(index=0, role="interviewer", kind=kind, text=words, at_s=now, phase=move.phase,
@@ -302,17 +304,33 @@ class InterviewService:
         display.reraise()  # only now: the reply is stored even when the page was interrupted
         yield turn
 
-    def _phrase(self, move: Move, context: TurnContext, display: _Display) -> tuple[str, str]:
+    def _hear(self, case: AnyCase, words: list[str], latest: str, ending: bool) -> Heard:
+        """The evidence pass over everything the candidate said, once per turn (none for /end)."""
+        if ending:
+            return Heard({}, latest)
+        evidence = self.offline.evidence(case, words)
+        stated = self.offline.misconceptions(case, words) if case.misconceptions else []
+        return Heard(evidence, latest, tuple(stated))
+
+    def _phrase(self, move: Move, context: TurnContext, display: _Display) -> tuple[str, str, Move]:
+        """The backend's words for the move, the source to record and the move it carried out: a
+        model interviewer may use one of the move's alternatives, or skip a follow-up the candidate
+        has just answered; the stored turn's source records which ("openai (alternative 1)")."""
+        chosen, note = move, ""
         try:
             chunks = []
             for chunk in self.interviewer.phrase(move, context):
+                if isinstance(chunk, Substitution):
+                    chosen, note = chunk.move, chunk.note
+                    continue
                 chunks.append(chunk)
                 display.show(chunk)
-            return "".join(chunks).strip(), self.interviewer.name
+            name = self.interviewer.name
+            return "".join(chunks).strip(), f"{name} ({note})" if note else name, chosen
         except Exception as error:  # noqa: BLE001 - any backend fault falls back for this turn
             words = phrase_offline(move, context)
             display.show(words)
-            return words, f"offline-fallback ({type(error).__name__})"
+            return words, f"offline-fallback ({type(error).__name__})", move
 
     # -- ending and scoring -----------------------------------------------------------------------
 
@@ -381,8 +399,16 @@ def with_phase_extensions(case: AnyCase, extra_s: dict[str, float]) -> AnyCase:
     return case.model_copy(update={"phases": phases, "duration_min": total})
 
 
+def turn_kind(move: Move) -> TurnKind:
+    """The stored kind of the interviewer's turn for a move."""
+    if move.kind == "interview":  # time left, a repeat, a pause: answered like a question
+        return "clarification"
+    # A probe that carries a time reminder is stored as a nudge (it still asks its follow-up).
+    return "nudge" if move.kind == "probe" and move.time_note else move.kind
+
+
 def candidate_answers(turns: list[Turn]) -> list[str]:
-    return [t.text for t in turns if t.role == "candidate"]
+    return [t.text for t in turns if t.role == "candidate" and not is_end_command(t.text)]
 
 
 def candidate_words(turns: list[Turn], notes: str = "") -> list[str]:

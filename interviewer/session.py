@@ -20,10 +20,17 @@ class RoundState:
     phase_index: int
     phase_started_at: float
     asked: frozenset[int]  # indexes of the case's follow-ups already asked: never ask twice
-    pressed: frozenset[str]  # criteria already given the generic "go deeper" probe
+    pressed: frozenset[str]  # criteria already given a probe of the interviewer's own (no follow-up)
     nudged_phase: bool  # the current phase already had its time reminder
     finished: bool
     time_extension_s: float = 0.0
+    presses: tuple[tuple[str, int], ...] = ()  # per criterion, how many of those probes it had
+    spoken: tuple[str, ...] = ()  # everything the interviewer said, oldest first
+    last_question: str = ""  # the interviewer's latest question (for "can you repeat that?")
+    answers: int = 0  # candidate turns so far
+
+    def press_count(self, criterion: str) -> int:
+        return dict(self.presses).get(criterion, 0)
 
     @property
     def phase(self) -> Phase:
@@ -53,6 +60,8 @@ class RoundState:
     def phase_deadline_s(self) -> float:
         """The phase gets its budget, but a late start is caught up by ending on schedule, never
         with less than half the budget."""
+        if self.is_last_phase:  # the last phase runs to the end of the round, however early it began
+            return self.round_budget_s
         own = self.phase_started_at + self.phase_budget_s()
         floor = self.phase_started_at + self.phase_budget_s() / 2
         return min(own, max(self.scheduled_end_s(), floor))
@@ -77,23 +86,32 @@ def derive_state(case: AnyCase, turns: Sequence[Turn], time_extension_s: float =
     phases = tuple(case.plan())
     index, started, nudged, finished = 0, 0.0, False, False
     asked: set[int] = set()
-    pressed: set[str] = set()
+    presses: dict[str, int] = {}
+    spoken: list[str] = []
+    last_question = ""
+    answers = 0
     ids = [p.id for p in phases]
     for turn in turns:
         if turn.role != "interviewer":
+            answers += 1
             continue
+        spoken.append(turn.text)
         if turn.kind == "phase_change" and turn.phase in ids:
             index, started, nudged = ids.index(turn.phase), turn.at_s, False
         elif turn.kind == "wrap_up":
             finished = True
-        if turn.kind in ("probe", "nudge") and turn.follow_up is not None:
+        # a follow-up counts as asked however it was carried (a probe, a reminder, a phase change)
+        if turn.kind in ("probe", "nudge", "phase_change") and turn.follow_up is not None:
             asked.add(turn.follow_up)
-        elif turn.kind in ("probe", "nudge") and turn.criterion:
-            pressed.add(turn.criterion)
+        elif turn.kind in ("probe", "nudge", "phase_change") and turn.criterion:
+            presses[turn.criterion] = presses.get(turn.criterion, 0) + 1
         if turn.kind == "nudge":
             nudged = True
+        if turn.kind in ("probe", "nudge", "phase_change", "opening") and "?" in turn.text:
+            last_question = turn.text
     return RoundState(
-        phases, index, started, frozenset(asked), frozenset(pressed), nudged, finished, time_extension_s
+        phases, index, started, frozenset(asked), frozenset(presses), nudged, finished, time_extension_s,
+        tuple(sorted(presses.items())), tuple(spoken), last_question, answers,
     )
 
 

@@ -115,7 +115,8 @@ def test_probes_aim_at_criteria_of_the_current_phase_that_are_not_yet_covered(ma
         if probe.follow_up is not None:  # an authored follow-up, else the one generic press
             assert case.follow_ups[probe.follow_up].criterion == probe.criterion
         else:
-            assert "one level deeper" in probe.text
+            own = ("one level deeper", "You said", "Pull together")  # the interviewer's own probes
+            assert any(words in probe.text for words in own), probe.text
 
 
 @pytest.mark.parametrize(
@@ -132,8 +133,10 @@ def test_the_interviewer_never_repeats_a_question_or_reveals_the_answer_key(make
     case = catalog.case(CASE)
     _, turns = run(make_service(), CASE, script)
     probes = [t for t in turns if t.kind in ("probe", "nudge")]
-    asked = [t.follow_up if t.follow_up is not None else t.criterion for t in probes]
+    asked = [t.follow_up for t in turns if t.follow_up is not None]
     assert len(asked) == len(set(asked)), f"{kind}: a follow-up was asked twice"
+    own = [t.criterion for t in probes if t.follow_up is None]
+    assert all(own.count(c) <= 2 for c in own), f"{kind}: more than two own probes on a criterion"
     questions = [t.text.split(". ")[-1] for t in probes]
     assert len(questions) == len(set(questions)), f"{kind}: the same words were asked twice"
     spoken = " ".join(t.text for t in interviewer_turns(turns)).lower()
@@ -162,7 +165,8 @@ def test_clarifying_questions_get_the_case_facts_and_nothing_invented(make_servi
 
 def test_a_strong_candidate_moves_through_phases_on_coverage_and_scores_higher(make_service):
     strong_id, strong_turns = run(make_service(), CASE, spread(STRONG, every_s=300))
-    assert any(t.kind == "phase_change" and "covers" in t.text for t in strong_turns)
+    # the interviewer follows the candidate: phases change on what they covered, not only the clock
+    assert any(t.kind == "phase_change" and ("covers" in t.text or "already" in t.text) for t in strong_turns)
     service = make_service()
     terse_id, _ = run(service, CASE, spread(TERSE * 3, every_s=150))
     strong_card = service.store.scorecard(strong_id)
@@ -189,7 +193,7 @@ def test_answers_are_stored_before_the_reply_so_a_crash_loses_nothing(make_servi
     def broken(*_args, **_kwargs):
         raise RuntimeError("evidence pass crashed")
 
-    monkeypatch.setattr(service.offline, "coverage", broken)
+    monkeypatch.setattr(service.offline, "evidence", broken)
     with pytest.raises(RuntimeError):
         service.submit(session.id, "My answer that must survive.", 15)
     assert service.store.turns(session.id)[-1].text == "My answer that must survive."

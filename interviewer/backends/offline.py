@@ -15,6 +15,7 @@ from interviewer.evidence import (
 )
 from interviewer.models import AnyCase, Level, Rubric, ScoreCard
 from interviewer.policy import Move
+from interviewer.policy.heard import short_quote
 from interviewer.scoring import build_scorecard
 from interviewer.session import minutes_text
 
@@ -50,28 +51,101 @@ class OfflineInterviewer:
         yield phrase_offline(move, context)
 
 
+def _title(context: TurnContext, phase_id: str) -> str:
+    return next(p.title for p in context.state.phases if p.id == phase_id).lower()
+
+
+def _said(quote: str) -> str:
+    short = short_quote(quote)
+    cut = len(short.split()) < len(quote.rstrip(".!?;:, ").split())
+    return f"You said \u201c{short}{'...' if cut else ''}\u201d."
+
+
+def probe_words(move: Move, context: TurnContext) -> str:
+    """What a probe asks: the authored follow-up, or the interviewer's own question, quoting the
+    candidate where it can."""
+    if move.follow_up is not None:
+        return move.follow_up.ask
+    title = context.rubric.criterion(move.criterion).title.lower() if move.criterion else "that"
+    said = _said(move.quote) if move.quote else ""
+    asks = {
+        "number": "What number would you put on that, and how would you check it?",
+        "failure": "What would make that go wrong here, and what would you do then?",
+        "trade_off": "What does that cost you, and why is it worth paying?",
+        "pushback": "I'd push back on that: does it hold in this case? Walk me through why.",
+        "summary": ("Pull together what you've decided so far, in two or three sentences, as you'd put "
+                    "it to the person who has to act on it."),
+        "deeper": f"Take {title} one level deeper: what would break first, and what would you do about it?",
+    }
+    if move.style in asks:
+        return f"{said} {asks[move.style]}".strip()
+    return f"Go one level deeper on {title}: what exactly would you decide, with numbers, and why?"
+
+
+_PROBE_LEADS = {
+    "go_on": "Before you move on:",
+    "depth": "Yes, one thing:",
+    "dont_know": "That's fine; let's try another angle.",
+    "no_fact": "That isn't specified; assume what you need and say so.",
+}
+
+
+def _transition(move: Move, context: TurnContext) -> str:
+    left = _title(context, move.left_phase) if move.left_phase else context.state.phase.title.lower()
+    new = _title(context, move.phase)
+    minutes = minutes_text(next(p.minutes for p in context.state.phases if p.id == move.phase) * 60)
+    lead = {
+        "time": f"We're at time for {left}.",
+        "covered": f"That covers {left}.",
+        "asked": "Yes, let's move on.",
+        "ahead": "",
+    }.get(move.reason, f"Let's leave {left} there.")
+    if move.lead == "depth":
+        lead = f"No need to go deeper on {left}."
+    elif move.lead == "dont_know":
+        lead = f"That's fine; let's leave {left} there."
+    elif move.lead == "no_fact":
+        lead = f"That isn't specified; assume what you need. {lead}".strip()
+    skipped = [_title(context, p) for p in move.skipped]
+    if move.reason == "ahead" and not skipped:
+        where = f"You're already into {new}, so let's stay there, about {minutes}."
+    elif skipped:
+        where = (f"You've already talked through {' and '.join(skipped)}, so on to {new}, "
+                 f"about {minutes}.")
+    else:
+        where = f"Next: {new}, about {minutes}."
+    return f"{lead} {where}".strip()
+
+
+def _interview_reply(move: Move, context: TurnContext) -> str:
+    state, now = context.state, context.now_s
+    phase_left = minutes_text(max(0.0, state.phase_remaining_s(now)))
+    round_left = minutes_text(max(0.0, state.round_remaining_s(now)))
+    if move.ask == "time":
+        if state.is_last_phase:
+            return f"About {round_left} left in the round."
+        return f"About {phase_left} left for {state.phase.title.lower()}, and {round_left} in the round."
+    if move.ask == "repeat":
+        last = state.last_question or (state.spoken[0] if state.spoken else "")
+        return f"Sure. {last}".strip()
+    return f"Of course, take a moment; about {round_left} are left in the round. Carry on when you're ready."
+
+
 def phrase_offline(move: Move, context: TurnContext) -> str:
-    state = context.state
     if move.kind == "clarification":
         return move.clarification.answer if move.clarification else NO_FACT
-    if move.kind == "probe" and move.follow_up is not None:
-        return f"{move.time_note} {move.follow_up.ask}".strip()
-    if move.kind == "probe" and move.criterion:
-        title = context.rubric.criterion(move.criterion).title.lower()
-        press = f"Go one level deeper on {title}: what exactly would you decide, with numbers, and why?"
-        return f"{move.time_note} {press}".strip()
+    if move.kind == "interview":
+        return _interview_reply(move, context)
+    if move.kind == "probe":
+        lead = _PROBE_LEADS.get(move.lead, "")
+        return " ".join(part for part in (move.time_note, lead, probe_words(move, context)) if part)
     if move.kind == "phase_change":
-        upcoming = next(p for p in state.phases if p.id == move.phase)
-        lead = {
-            "time": f"We're at time for {state.phase.title.lower()}.",
-            "covered": f"That covers {state.phase.title.lower()}.",
-        }.get(move.reason, f"Let's leave {state.phase.title.lower()} there.")
-        return (
-            f"{lead} Next: {upcoming.title.lower()}, about {minutes_text(upcoming.minutes * 60)}. "
-            f"Take me through it."
-        )
+        ask = probe_words(move, context) if move.carries_probe else "Take me through it."
+        return f"{_transition(move, context)} {ask}"
     if move.reason == "time":
         return "We're out of time, so let's stop here. Thank you; your feedback is ready."
+    if move.reason == "ended":
+        return "Let's stop here. Thank you; your feedback is ready."
     return "That's everything I wanted to ask. Thank you; your feedback is ready."
 
 

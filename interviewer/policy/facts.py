@@ -1,0 +1,94 @@
+"""Case questions answered from the case's facts, matched by meaning, with a refusal threshold.
+
+Each clarification fact is compared with the question three ways, all deterministic:
+- meaning of the sentence: the cosine of mean-pooled MiniLM vectors (the way the model was trained to
+  compare sentences) of the question and "topic: sentence", for the whole answer and each sentence
+  of it, best taken;
+- meaning of the topic alone;
+- the topic's words: the share of the question's content words (those not in the case prompt, which
+  every fact of a case shares) that the topic uses, matching word stems by prefix.
+The best fact answers only when its score clears FACT_MIN; below it the interviewer says the case
+does not specify it, so an answer never comes from a fact about something else and never invented."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from interviewer.embeddings import TokenVectors
+from interviewer.models import AnyCase, Clarification
+from interviewer.text import content_stems
+
+SENTENCE_WEIGHT, TOPIC_WEIGHT, WORD_WEIGHT = 0.75, 0.10, 0.15
+FACT_MIN = 0.355  # calibrated on questions asked of two cases, answerable and not (tests/test_listening)
+
+
+class TokenEmbedder(Protocol):
+    def token_vectors(self, texts: Sequence[str]) -> list[TokenVectors]: ...
+
+
+@dataclass(frozen=True)
+class FactMatch:
+    fact: Clarification | None
+    score: float
+    runner_up: float
+
+
+def _pooled(vectors: TokenVectors) -> np.ndarray | None:
+    if not len(vectors.pieces):
+        return None
+    mean = vectors.vectors.mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    return mean / norm if norm > 1e-9 else None
+
+
+def _cosine(a: np.ndarray | None, b: np.ndarray | None) -> float:
+    return float(a @ b) if a is not None and b is not None else 0.0
+
+
+def _same_word(a: str, b: str) -> bool:
+    return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
+
+
+def score_facts(case: AnyCase, question: str, embedder: TokenEmbedder) -> list[float]:
+    """Per clarification fact, how well it answers the question (about 0-1)."""
+    facts = case.clarifications
+    if not facts or not question.strip():
+        return [0.0] * len(facts)
+    prompt_stems = set(content_stems(case.prompt))
+    asked = [s for s in dict.fromkeys(content_stems(question)) if s not in prompt_stems]
+    texts: list[str] = [question]
+    spans: list[tuple[int, int, int]] = []  # per fact: topic index, first and end sentence index
+    for fact in facts:
+        sentences = [fact.answer] + [s for s in re.split(r"(?<=[.!?])\s+", fact.answer) if s.strip()]
+        topic_at = len(texts)
+        texts.append(fact.topic)
+        texts.extend(f"{fact.topic}: {s}" for s in sentences)
+        spans.append((topic_at, topic_at + 1, len(texts)))
+    pooled = [_pooled(v) for v in embedder.token_vectors(texts)]
+    asked_vector = pooled[0]
+    scores = []
+    for fact, (topic_at, first, end) in zip(facts, spans, strict=True):
+        sentence = max(_cosine(asked_vector, pooled[i]) for i in range(first, end))
+        topic = _cosine(asked_vector, pooled[topic_at])
+        topic_stems = content_stems(fact.topic)
+        words = (
+            sum(any(_same_word(s, t) for t in topic_stems) for s in asked) / len(asked) if asked else 0.0
+        )
+        score = SENTENCE_WEIGHT * sentence + TOPIC_WEIGHT * topic + WORD_WEIGHT * words
+        scores.append(round(score, 4))
+    return scores
+
+
+def match_fact(case: AnyCase, question: str, embedder: TokenEmbedder) -> FactMatch:
+    scores = score_facts(case, question, embedder)
+    if not scores:
+        return FactMatch(None, 0.0, 0.0)
+    order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+    best = scores[order[0]]
+    second = scores[order[1]] if len(order) > 1 else 0.0
+    return FactMatch(case.clarifications[order[0]] if best >= FACT_MIN else None, best, second)
