@@ -79,7 +79,39 @@ class Embedder:
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         self._token_cache: dict[str, TokenVectors] = {}
+        self._sentence_cache: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
+
+    def sentence_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), 384) unit sentence embeddings: the mean of every token's vector over the
+        attention mask, the pooling MiniLM was trained with for sentence similarity."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._sentence_cache]
+        if missing:
+            computed = self._run_sentences(missing)
+            with self._lock:
+                if len(self._sentence_cache) > 20_000:
+                    self._sentence_cache.clear()
+                self._sentence_cache.update(zip(missing, computed, strict=True))
+        if not texts:
+            return np.zeros((0, 384), np.float32)
+        return np.stack([self._sentence_cache[t] for t in texts])
+
+    def _run_sentences(self, texts: list[str], batch_size: int = 32) -> list[np.ndarray]:
+        results: dict[int, np.ndarray] = {}
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            encodings = self._tokenizer.encode_batch([texts[i] for i in chunk])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            hidden = self._session.run(
+                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            )[0]
+            pooled = (hidden * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+            pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+            for row, index in enumerate(chunk):
+                results[index] = pooled[row].astype(np.float32)
+        return [results[i] for i in range(len(texts))]
 
     def token_vectors(self, texts: Sequence[str]) -> list[TokenVectors]:
         """Contextual vectors of each text's content word pieces (no stopwords, no punctuation)."""

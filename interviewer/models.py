@@ -238,6 +238,20 @@ class SessionInfo(BaseModel):
 Verdict = Literal["ready", "borderline", "not_ready", "incomplete", "unscored"]
 
 
+PointStatusName = Literal["heard", "partly heard", "not heard"]
+
+
+class PointStatus(BaseModel):
+    """What the candidate said of one key point: heard (with the quote), partly heard (the quote,
+    and the point shows what was missing), or not heard."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    point: str
+    status: PointStatusName
+    quote: str | None = None
+
+
 class CriterionScore(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -253,6 +267,8 @@ class CriterionScore(BaseModel):
     rationale: str = ""
     descriptor: str = ""  # the rubric's anchor for the level reached
     bar: str = ""  # what meets the bar at the chosen seniority
+    points: list[PointStatus] = Field(default_factory=list)  # per key point, heard or not
+    misconceptions: list[str] = Field(default_factory=list)  # wrong claims stated, with the correction
 
 
 class ScoreCard(BaseModel):

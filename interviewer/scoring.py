@@ -9,17 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from interviewer.evidence import CriterionEvidence, MatchSettings
-from interviewer.models import CriterionScore, Level, Rubric, ScoreCard, Verdict
+from interviewer.evidence import HEARD, PARTLY_HEARD, CriterionEvidence, MatchSettings, MisconceptionMatch
+from interviewer.levels import LevelModel, level_features, shipped_level_model
+from interviewer.models import CriterionScore, Level, PointStatus, Rubric, ScoreCard, Verdict
 
-# Coverage (mean key-point credit) needed for levels 2, 3 and 4 at the mid level.
-LEVEL_THRESHOLDS = (0.12, 0.36, 0.60)
-# Seniority moves the bar: the same words meet it for a junior and fall short for a staff candidate.
-LEVEL_SHIFT: dict[Level, float] = {"junior": -0.05, "mid": 0.0, "senior": 0.05, "staff": 0.10}
-# No key point reached this credit: the criterion was not observed, not failed.
-OBSERVED_MIN_CREDIT = 0.05
 UNREASONED_CAP = 2
-COVERED_CREDIT = 0.5
+MISCONCEPTION_CAP = 2
 READY_OVERALL = 3.0
 BORDERLINE_OVERALL = 2.5
 
@@ -29,37 +24,44 @@ class LevelDecision:
     level: int | None
     rationale: str
     capped: bool = False
-
-
-def level_from_coverage(coverage: float, target: Level = "mid") -> int:
-    shift = LEVEL_SHIFT[target]
-    return 1 + sum(coverage >= t + shift for t in LEVEL_THRESHOLDS)
+    misconception: MisconceptionMatch | None = None
 
 
 def decide_level(
-    evidence: CriterionEvidence, target: Level = "mid", settings: MatchSettings | None = None
+    evidence: CriterionEvidence,
+    target: Level = "mid",
+    settings: MatchSettings | None = None,
+    misconception: MisconceptionMatch | None = None,
+    answer_words: int = 200,
+    model: LevelModel | None = None,
 ) -> LevelDecision:
     settings = settings or MatchSettings()
+    model = model or shipped_level_model()
     if not evidence.matches:
         return LevelDecision(None, "No key points are authored for this criterion in this case.")
     best = max(m.credit for m in evidence.matches)
-    covered = len(evidence.covered(COVERED_CREDIT))
-    total = len(evidence.matches)
-    if best < OBSERVED_MIN_CREDIT:
+    if best < PARTLY_HEARD and misconception is None:
         return LevelDecision(None, "Not observed: nothing said bears on this criterion.")
-    by_all = level_from_coverage(evidence.coverage, target)
-    by_prose = level_from_coverage(evidence.prose_coverage, target)
-    if not evidence.has_specifics(settings):
-        by_prose = min(by_prose, UNREASONED_CAP)
-    level = max(by_prose, min(by_all, UNREASONED_CAP))
-    capped = by_all > level
-    summary = f"Covered {covered} of {total} key points (coverage {evidence.coverage:.2f})."
-    if capped:
+    features = level_features(evidence, misconception.credit if misconception else 0.0, answer_words, target)
+    level = model.level(features)
+    heard = len(evidence.heard())
+    partly = sum(1 for m in evidence.matches if m.status == "partly heard")
+    summary = f"Heard {heard} of {len(evidence.matches)} key points"
+    summary += f", {partly} partly." if partly else "."
+    capped = False
+    if not evidence.has_specifics(settings) and level > UNREASONED_CAP:
+        level, capped = UNREASONED_CAP, True
         summary += (
             f" Capped at {UNREASONED_CAP}: the matching statements carry no numbers, reasons or"
             " decisions (a list of the right terms is not an argument)."
         )
-    return LevelDecision(level, summary, capped)
+    if misconception is not None:
+        level = min(level, MISCONCEPTION_CAP)
+        summary += (
+            f" At most {MISCONCEPTION_CAP}: you said \"{misconception.quote}\", but "
+            f"{misconception.misconception.correction}"
+        )
+    return LevelDecision(level, summary, capped, misconception)
 
 
 def overall_score(scores: Sequence[CriterionScore]) -> float | None:
@@ -91,18 +93,57 @@ def verdict(scores: Sequence[CriterionScore], overall: float | None) -> tuple[Ve
 
 
 def improvement_actions(scores: Sequence[CriterionScore], limit: int = 3) -> list[str]:
-    """At most `limit` concrete actions: the most important missing key point of the weakest criteria."""
+    """At most `limit` concrete actions, weakest criteria first. An action never names a key point
+    the candidate stated: it asks for a point not heard, or, when a point was only partly heard,
+    quotes what was said and asks to take it further; a stated misconception comes first."""
     ranked = sorted(
-        (s for s in scores if s.missing),
-        key=lambda s: (s.level or 0, not s.core, -s.weight),
+        (s for s in scores if s.misconceptions or any(p.status != "heard" for p in s.points)),
+        key=lambda s: (not s.misconceptions, s.level or 0, not s.core, -s.weight),
     )
     actions = []
     for score in ranked[:limit]:
-        action = f"{score.title}: next time cover this explicitly — {score.missing[0]}"
-        if score.level is None:
-            action = f"{score.title}: not observed; address it — {score.missing[0]}"
+        unheard = [p for p in score.points if p.status == "not heard"]
+        partly = [p for p in score.points if p.status == "partly heard"]
+        if score.misconceptions:
+            action = f"{score.title}: correct this — {score.misconceptions[0]}"
+        elif score.level is None and unheard:
+            action = f"{score.title}: not observed; address it — {unheard[0].point}"
+        elif unheard:
+            action = f"{score.title}: next time cover this explicitly — {unheard[0].point}"
+        else:
+            action = (
+                f"{score.title}: you said \"{partly[0].quote}\"; take it further — {partly[0].point}"
+            )
         actions.append(action)
     return actions
+
+
+def point_statuses(evidence: CriterionEvidence) -> list[PointStatus]:
+    return [
+        PointStatus(point=m.point, status=m.status, quote=m.quote if m.status != "not heard" else None)  # type: ignore[arg-type]
+        for m in evidence.matches
+    ]
+
+
+def _quotes_by_criterion(
+    evidence: Mapping[str, CriterionEvidence], settings: MatchSettings
+) -> dict[str, list[str]]:
+    """Each criterion's quotes, strongest first, keeping a sentence only under the criteria where it
+    earns (nearly) its best credit: a sentence about one criterion is not filed under another."""
+    best: dict[str, float] = {}
+    for found in evidence.values():
+        for match in found.matches:
+            if match.quote:
+                best[match.quote] = max(best.get(match.quote, 0.0), match.credit)
+    quotes: dict[str, list[str]] = {}
+    for criterion, found in evidence.items():
+        ranked = sorted(
+            (m for m in found.matches if m.quote and m.credit >= settings.quote_min_credit),
+            key=lambda m: -m.credit,
+        )
+        kept = [m.quote for m in ranked if m.quote and (m.credit >= HEARD or m.credit >= 0.8 * best[m.quote])]
+        quotes[criterion] = list(dict.fromkeys(kept))
+    return quotes
 
 
 def build_scorecard(
@@ -113,15 +154,24 @@ def build_scorecard(
     backend: str = "offline",
     settings: MatchSettings | None = None,
     flags: Sequence[str] = (),
+    misconceptions: Sequence[MisconceptionMatch] = (),
+    answer_words: int = 200,
 ) -> ScoreCard:
     settings = settings or MatchSettings()
     scores: list[CriterionScore] = []
     card_flags = list(flags)
+    quotes = _quotes_by_criterion(evidence, settings)
     for criterion in rubric.criteria:
         found = evidence.get(criterion.id, CriterionEvidence(criterion.id, []))
-        decision = decide_level(found, target, settings)
+        stated = next((m for m in misconceptions if m.misconception.criterion == criterion.id), None)
+        decision = decide_level(found, target, settings, stated, answer_words)
         if decision.capped:
             card_flags.append(f"{criterion.id}: capped at {UNREASONED_CAP}, no reasoning or numbers")
+        if stated is not None:
+            card_flags.append(f"{criterion.id}: at most {MISCONCEPTION_CAP}, a known misconception was stated")
+        evidence_quotes = quotes.get(criterion.id, []) if decision.level is not None else []
+        if stated is not None and stated.quote not in evidence_quotes:
+            evidence_quotes = [stated.quote, *evidence_quotes]
         scores.append(
             CriterionScore(
                 id=criterion.id,
@@ -130,12 +180,18 @@ def build_scorecard(
                 core=criterion.core,
                 level=decision.level,
                 coverage=round(found.coverage, 4),
-                evidence=found.quotes(settings) if decision.level is not None else [],
-                covered=found.covered(COVERED_CREDIT),
-                missing=found.missing(COVERED_CREDIT),
+                evidence=evidence_quotes,
+                covered=found.covered(HEARD),
+                missing=found.missing(HEARD),
                 rationale=decision.rationale,
                 descriptor=criterion.levels[decision.level] if decision.level else "",
                 bar=criterion.level_expectations.get(target, ""),
+                points=point_statuses(found),
+                misconceptions=[
+                    f"you said \"{m.quote}\"; {m.misconception.correction}"
+                    for m in misconceptions
+                    if m.misconception.criterion == criterion.id
+                ],
             )
         )
     overall = overall_score(scores)

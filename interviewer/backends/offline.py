@@ -175,8 +175,15 @@ class OfflineGrader:
     def grade(
         self, case: AnyCase, rubric: Rubric, answers: Sequence[str], level: Level = "mid"
     ) -> ScoreCard:
-        evidence = gather_evidence(case.key_points, answers, self.embedder, prompt=case.prompt)
-        return build_scorecard(case.id, rubric, evidence, target=level, backend=self.name)
+        return build_scorecard(
+            case.id,
+            rubric,
+            self.evidence(case, answers),
+            target=level,
+            backend=self.name,
+            misconceptions=self.misconceptions(case, answers),
+            answer_words=sum(len(a.split()) for a in answers),
+        )
 
 
 class OfflineSpeech:

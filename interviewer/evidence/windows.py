@@ -1,0 +1,65 @@
+"""The candidate's words as quotable sentences and the windows of adjacent sentences a key point is
+matched against. Sentences addressed to the grader are set aside: they are never evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from interviewer.text import Span, has_specifics, is_grader_directed, is_keyword_list, sentence_spans
+
+MAX_WINDOW_SENTENCES = 3
+
+
+@dataclass(frozen=True)
+class AnswerText:
+    """The candidate's turns split into quotable sentences, grader-directed ones set aside."""
+
+    turns: list[list[Span]]
+    ignored: list[str] = field(default_factory=list)
+
+    @property
+    def sentences(self) -> list[Span]:
+        return [span for spans in self.turns for span in spans]
+
+
+def split_answers(answers: Sequence[str]) -> AnswerText:
+    turns: list[list[Span]] = []
+    ignored: list[str] = []
+    for answer in answers:
+        kept: list[Span] = []
+        for span in sentence_spans(answer):
+            if is_grader_directed(span.text):
+                ignored.append(span.text)
+            else:
+                kept.append(span)
+        turns.append(kept)
+    return AnswerText(turns, ignored)
+
+
+@dataclass(frozen=True)
+class Window:
+    sentences: tuple[int, ...]  # indexes into AnswerText.sentences
+    prose: bool  # some member is a sentence, not a list of terms
+    specific: bool  # ... and carries a number, a reason or a decision
+
+
+def windows(text: AnswerText) -> list[Window]:
+    """Every run of one to MAX_WINDOW_SENTENCES adjacent sentences within a turn."""
+    found: list[Window] = []
+    base = 0
+    for spans in text.turns:
+        prose = [not is_keyword_list(s.text) for s in spans]
+        specific = [has_specifics(s.text) for s in spans]
+        for size in range(1, min(MAX_WINDOW_SENTENCES, len(spans)) + 1):
+            for first in range(len(spans) - size + 1):
+                members = range(first, first + size)
+                found.append(
+                    Window(
+                        tuple(base + i for i in members),
+                        any(prose[i] for i in members),
+                        any(specific[i] for i in members),
+                    )
+                )
+        base += len(spans)
+    return found

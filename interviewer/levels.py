@@ -1,0 +1,91 @@
+"""From a criterion's evidence to a level: a small calibrated model (multinomial logistic over levels
+1-4) fitted on the teacher-graded corpus by bench/fit_scorer.py. Its coefficients are data
+(level_model.json, reviewed like code), never a pickle. The rules around it stay rules: nothing heard
+is "not observed"; a stated misconception caps the criterion at 2; a list of terms caps it at 2."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from interviewer.evidence import HEARD, PARTLY_HEARD, CriterionEvidence
+from interviewer.models import Level
+
+LEVEL_MODEL_FILE = Path(__file__).resolve().parent / "level_model.json"
+LEVEL_FEATURES: tuple[str, ...] = (
+    "mean_credit",
+    "max_credit",
+    "top2_credit",
+    "share_heard",
+    "share_partly",
+    "prose_share",
+    "specific",
+    "misconception",
+    "log_words",
+)
+# Seniority moves the bar: the same words meet it for a junior and fall short for a staff candidate.
+# The corpus is graded at one target per case, so the shift is a rule on the credits, not learned.
+SENIORITY_SHIFT: dict[Level, float] = {"junior": -0.05, "mid": 0.0, "senior": 0.05, "staff": 0.10}
+
+
+def level_features(
+    evidence: CriterionEvidence, misconception_credit: float, answer_words: int, target: Level
+) -> np.ndarray:
+    shift = SENIORITY_SHIFT[target]
+    credits = sorted((m.credit for m in evidence.matches), reverse=True) or [0.0]
+    shifted = [min(1.0, max(0.0, c - shift)) for c in credits]
+    count = len(credits)
+    specific = any(m.specific and m.credit >= PARTLY_HEARD for m in evidence.matches)
+    return np.array(
+        [
+            float(np.mean(shifted)),
+            shifted[0],
+            float(np.mean(shifted[:2])),
+            sum(c >= HEARD for c in credits) / count,
+            sum(c >= PARTLY_HEARD for c in credits) / count,
+            evidence.prose_coverage / max(evidence.coverage, 1e-6) if evidence.coverage else 0.0,
+            float(specific),
+            misconception_credit,
+            math.log1p(answer_words) / 7.0,
+        ],
+        np.float32,
+    )
+
+
+@dataclass(frozen=True)
+class LevelModel:
+    classes: tuple[int, ...]
+    coef: np.ndarray  # (classes, features)
+    intercept: np.ndarray  # (classes,)
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        scores = self.coef @ features + self.intercept
+        scores = np.exp(scores - scores.max())
+        return scores / scores.sum()
+
+    def level(self, features: np.ndarray) -> int:
+        return self.classes[int(np.argmax(self.probabilities(features)))]
+
+
+def read_level_model(path: Path) -> LevelModel:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if tuple(data["features"]) != LEVEL_FEATURES:
+        raise ValueError(
+            f"{path}: features {data['features']} do not match the code's {list(LEVEL_FEATURES)}; "
+            "refit with bench/fit_scorer.py"
+        )
+    return LevelModel(
+        tuple(int(c) for c in data["classes"]),
+        np.array(data["coef"], np.float32),
+        np.array(data["intercept"], np.float32),
+    )
+
+
+@lru_cache(maxsize=1)
+def shipped_level_model() -> LevelModel:
+    return read_level_model(LEVEL_MODEL_FILE)
