@@ -28,7 +28,7 @@ import json
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -279,10 +279,8 @@ def main() -> int:
     responses = getattr(args, "responses", None)
     with ModelServer(args.mode, requests, responses, port=args.port) as server:
         print(f"{args.mode}: {server.base_url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
-        try:
+        with suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
         print(
             f"recorded {len(server.recorded)}, served {len(server.served)}, missing {len(server.misses)}",
             file=sys.stderr,

@@ -216,7 +216,30 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _agreement_text(result: dict[str, Any]) -> str:
-    return "\n".join(f"{key}: {value}" for key, value in result.items())
+    simple = {k: v for k, v in result.items() if k not in ("criteria", "overall")}
+    lines = [f"{key}: {value}" for key, value in simple.items()]
+    overall = result.get("overall") or {}
+    if overall.get("n"):
+        lines.append(
+            f"overall (1-4): n={overall['n']} spearman={overall['spearman']} mae={overall['mae']} "
+            f"bias={overall['bias']}"
+        )
+    criteria = result.get("criteria")
+    if criteria:
+        lines.append(
+            f"criterion levels: n={criteria['n']} exact={criteria['exact']} within_one={criteria['within_one']} "
+            f"qwk={criteria['qwk']}"
+        )
+        labels = ["null", "1", "2", "3", "4"]
+        lines.append("confusion (rows: gold, columns: predicted)   " + " ".join(f"{c:>5s}" for c in labels))
+        for gold in labels:
+            counts = criteria["confusion_gold_by_predicted"][gold]
+            lines.append(f"  gold {gold:>4s}{'':37s}" + " ".join(f"{counts[c]:5d}" for c in labels))
+        for cid, stats in criteria["per_criterion"].items():
+            lines.append(
+                f"  {cid:24s} n={stats['n']:3d} exact={stats['exact']} within_one={stats['within_one']} qwk={stats['qwk']}"
+            )
+    return "\n".join(lines)
 
 
 def cmd_practice(args: argparse.Namespace) -> int:

@@ -1,0 +1,345 @@
+"""Fit the offline scorer (the student) to labelled key-point pairs and the teacher-graded corpus, and
+measure it only on cases held out from fitting.
+
+1. Point model (interviewer/evidence/point_model.json): a logistic regression over the pair features
+   of bench/corpus/pairs (paraphrase = 1, partial = 0.5, near miss / opposite = 0).
+2. Level model (interviewer/level_model.json): a multinomial logistic regression over the criterion
+   features (interviewer/levels.py) of bench/corpus/graded.jsonl, the teacher's levels as targets.
+
+Cross-validation is by case (GroupKFold): in each fold both models are fitted on the other cases and
+the held-out cases are scored end to end. The shipped files are then fitted on everything.
+scikit-learn is needed here only (`pip install -r requirements-train.txt`); the app reads the JSON.
+
+    .venv/bin/python bench/fit_scorer.py [--folds 5] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.corpus_data import GRADED, PAIRS, GradedAnswer, Pair, load_graded, load_pairs  # noqa: E402
+from interviewer.backends.llm import GRADER_PROMPT_VERSION  # noqa: E402
+from interviewer.catalog import Catalog, load_catalog  # noqa: E402
+from interviewer.embeddings import shared_embedder  # noqa: E402
+from interviewer.evaluation import criterion_agreement, overall_agreement  # noqa: E402
+from interviewer.evidence.features import FEATURES  # noqa: E402
+from interviewer.evidence.matching import (  # noqa: E402
+    MISCONCEPTION_CREDIT,
+    CriterionEvidence,
+    MisconceptionMatch,
+    matches_from,
+    point_features,
+)
+from interviewer.evidence.point_model import POINT_MODEL_FILE, PointModel  # noqa: E402
+from interviewer.levels import LEVEL_FEATURES, LEVEL_MODEL_FILE, LevelModel  # noqa: E402
+from interviewer.models import AnyCase, CriterionScore, Rubric  # noqa: E402
+from interviewer.scoring import decide_level, overall_score, verdict  # noqa: E402
+
+PAIR_TARGET = {"paraphrase": 1.0, "partial": 0.5, "near_miss": 0.0, "opposite": 0.0}
+POINT_C = 1.0
+LEVEL_C = 1.0
+
+
+# -- pairs ------------------------------------------------------------------------------------------
+
+
+def pair_rows(pairs: Sequence[Pair], catalog: Catalog) -> np.ndarray:
+    """One feature row per pair: the utterance's best window by sentence cosine plus recall (the
+    utterances are one or two sentences, so this is nearly always the whole utterance)."""
+    embedder = shared_embedder()
+    rows = []
+    for pair in pairs:
+        case = catalog.cases.get(pair.case)
+        features = point_features([pair.point], [pair.utterance], embedder, case.prompt if case else "")
+        values = features.values[0]
+        best = int(np.argmax(values[:, 2] + values[:, 0])) if len(values) else 0
+        rows.append(values[best] if len(values) else np.zeros(len(FEATURES), np.float32))
+    return np.array(rows, np.float32)
+
+
+def fit_point_model(x: np.ndarray, labels: Sequence[str]) -> PointModel:
+    from sklearn.linear_model import LogisticRegression
+
+    xs, ys, ws = [], [], []
+    for row, label in zip(x, labels, strict=True):
+        target = PAIR_TARGET[label]
+        if target in (0.0, 1.0):
+            xs.append(row), ys.append(int(target)), ws.append(1.0)
+        else:  # a partial statement: half a positive and half a negative
+            xs += [row, row]
+            ys += [1, 0]
+            ws += [target, 1 - target]
+    model = LogisticRegression(C=POINT_C, max_iter=2000)
+    model.fit(np.array(xs), np.array(ys), sample_weight=np.array(ws))
+    return PointModel(model.coef_[0].astype(np.float32), float(model.intercept_[0]))
+
+
+def pair_report(credit: np.ndarray, labels: Sequence[str], heard: float = 0.5) -> dict[str, float]:
+    labels_array = np.array(labels)
+    report = {}
+    for label in ("paraphrase", "partial", "near_miss", "opposite"):
+        mask = labels_array == label
+        if mask.any():
+            report[f"{label}_heard"] = round(float((credit[mask] >= heard).mean()), 3)
+            report[f"{label}_mean_credit"] = round(float(credit[mask].mean()), 3)
+            report[f"{label}_n"] = int(mask.sum())
+    return report
+
+
+def overlap_baseline_credit(x: np.ndarray) -> np.ndarray:
+    """Plain word overlap: the share of the point's content stems the utterance uses."""
+    return x[:, FEATURES.index("lexical_recall_plain")]
+
+
+# -- corpus -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class AnswerFeatures:
+    """The expensive, model-independent part of scoring one corpus answer."""
+
+    answer: GradedAnswer
+    case: AnyCase
+    rubric: Rubric
+    points: list[tuple[str, str]]  # (criterion, point)
+    point_values: object  # PairFeatures of the key points
+    claim_values: object  # PairFeatures of the misconception claims
+    words: int
+
+
+def corpus_features(graded: Sequence[GradedAnswer], catalog: Catalog) -> list[AnswerFeatures]:
+    embedder = shared_embedder()
+    found = []
+    for answer in graded:
+        if answer.case not in catalog.cases:
+            continue
+        case = catalog.case(answer.case)
+        points = [(c, p) for c, ps in case.key_points.items() for p in ps]
+        found.append(
+            AnswerFeatures(
+                answer,
+                case,
+                catalog.rubric_for(case),
+                points,
+                point_features([p for _, p in points], answer.turns, embedder, case.prompt),
+                point_features([m.claim for m in case.misconceptions], answer.turns, embedder, case.prompt),
+                sum(len(t.split()) for t in answer.turns),
+            )
+        )
+    return found
+
+
+def evidence_of(item: AnswerFeatures, model: PointModel) -> tuple[dict[str, CriterionEvidence], list[MisconceptionMatch]]:
+    matches = matches_from([p for _, p in item.points], item.point_values, model)  # type: ignore[arg-type]
+    evidence: dict[str, list] = {c: [] for c in item.case.key_points}
+    for (criterion, _), match in zip(item.points, matches, strict=True):
+        evidence[criterion].append(match)
+    claims = matches_from([m.claim for m in item.case.misconceptions], item.claim_values, model)  # type: ignore[arg-type]
+    stated = [
+        MisconceptionMatch(m, c.credit, c.quote)
+        for m, c in zip(item.case.misconceptions, claims, strict=True)
+        if c.credit >= MISCONCEPTION_CREDIT and c.quote
+    ]
+    return {c: CriterionEvidence(c, ms) for c, ms in evidence.items()}, stated
+
+
+def level_rows(
+    items: Sequence[AnswerFeatures], model: PointModel
+) -> tuple[np.ndarray, list[int | None], list[tuple[int, str]]]:
+    """Criterion feature rows, the teacher's levels, and (item index, criterion) of each row."""
+    from interviewer.levels import level_features
+
+    xs, ys, where = [], [], []
+    for index, item in enumerate(items):
+        evidence, stated = evidence_of(item, model)
+        for criterion in item.rubric.criteria:
+            found = evidence.get(criterion.id)
+            if found is None or criterion.id not in item.answer.levels:
+                continue
+            misconception = max((m.credit for m in stated if m.misconception.criterion == criterion.id), default=0.0)
+            xs.append(level_features(found, misconception, item.words, item.answer.target))
+            ys.append(item.answer.levels[criterion.id])
+            where.append((index, criterion.id))
+    return np.array(xs, np.float32), ys, where
+
+
+def fit_level_model(x: np.ndarray, y: Sequence[int | None]) -> LevelModel:
+    from sklearn.linear_model import LogisticRegression
+
+    keep = [i for i, level in enumerate(y) if level is not None]
+    targets = np.array([y[i] for i in keep])
+    model = LogisticRegression(C=LEVEL_C, max_iter=5000)
+    model.fit(x[keep], targets)
+    classes = tuple(int(c) for c in model.classes_)
+    coef = model.coef_.astype(np.float32)
+    intercept = model.intercept_.astype(np.float32)
+    if len(classes) == 2:  # binary: sklearn keeps one row; make it two-class softmax
+        coef = np.stack([-coef[0] / 2, coef[0] / 2])
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2], np.float32)
+    return LevelModel(classes, coef, intercept)
+
+
+def score_items(
+    items: Sequence[AnswerFeatures], point_model: PointModel, level_model: LevelModel
+) -> list[dict[str, object]]:
+    """End-to-end offline scoring of each answer with the given models: levels and overall."""
+    results = []
+    for item in items:
+        evidence, stated = evidence_of(item, point_model)
+        scores = []
+        levels: dict[str, int | None] = {}
+        for criterion in item.rubric.criteria:
+            found = evidence.get(criterion.id, CriterionEvidence(criterion.id, []))
+            misconception = next((m for m in stated if m.misconception.criterion == criterion.id), None)
+            decision = decide_level(found, item.answer.target, None, misconception, item.words, level_model)
+            levels[criterion.id] = decision.level
+            scores.append(
+                CriterionScore(
+                    id=criterion.id, title=criterion.title, weight=criterion.weight, core=criterion.core,
+                    level=decision.level,
+                )
+            )
+        results.append({"levels": levels, "overall": overall_score(scores), "verdict_scores": scores})
+    return results
+
+
+def teacher_overall(item: AnswerFeatures) -> float | None:
+    scores = [
+        CriterionScore(id=c.id, title=c.title, weight=c.weight, core=c.core, level=item.answer.levels.get(c.id))
+        for c in item.rubric.criteria
+    ]
+    return overall_score(scores)
+
+
+def corpus_agreement(items: Sequence[AnswerFeatures], predicted: Sequence[dict[str, object]]) -> dict[str, object]:
+    """Held-out agreement with the teacher: criterion levels, overall, and the checks that matter to
+    a candidate (a teacher-ready answer called not ready; confidently wrong answers)."""
+    pairs: list[tuple[int | None, int | None]] = []
+    wrong_lost = wrong_total = 0
+    not_ready_at_3 = at_3 = 0
+    by_style: dict[str, list[tuple[float, float]]] = {}
+    for item, result in zip(items, predicted, strict=True):
+        levels = result["levels"]
+        assert isinstance(levels, dict)
+        for cid, gold in item.answer.levels.items():
+            if cid in levels:
+                pairs.append((gold, levels[cid]))
+                if item.answer.style == "wrong" and gold is not None and gold <= 2:
+                    wrong_total += 1
+                    wrong_lost += int(levels[cid] is not None and levels[cid] <= 2)
+        gold_overall = teacher_overall(item)
+        mine = result["overall"]
+        outcome, _ = verdict(result["verdict_scores"], mine)  # type: ignore[arg-type]
+        if gold_overall is not None and gold_overall >= 3.0:
+            at_3 += 1
+            not_ready_at_3 += int(outcome == "not_ready")
+        if gold_overall is not None and mine is not None:
+            by_style.setdefault(item.answer.style, []).append((float(mine), gold_overall))  # type: ignore[arg-type]
+    return {
+        "answers": len(items),
+        "criteria": criterion_agreement(pairs),
+        "overall": overall_agreement([r["overall"] for r in predicted], [teacher_overall(i) for i in items]),  # type: ignore[misc]
+        "teacher_3_plus_called_not_ready": f"{not_ready_at_3} of {at_3}",
+        "wrong_answers_criteria_teacher_at_most_2_also_at_most_2": f"{wrong_lost} of {wrong_total}",
+        "mean_by_style_student_vs_teacher": {
+            style: [round(float(np.mean([m for m, _ in v])), 2), round(float(np.mean([g for _, g in v])), 2)]
+            for style, v in sorted(by_style.items())
+        },
+    }
+
+
+# -- cross-validation -------------------------------------------------------------------------------
+
+
+def folds_by_case(cases: Sequence[str], folds: int) -> list[set[str]]:
+    ordered = sorted(set(cases))
+    return [set(ordered[i::folds]) for i in range(folds)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--write", action="store_true", help="write the fitted JSON files")
+    parser.add_argument("--json", type=Path, default=None, help="write the held-out predictions here")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    catalog = load_catalog()
+    pairs = [p for p in load_pairs(PAIRS) if p.case in catalog.cases]
+    graded = [g for g in load_graded(GRADED) if g.case in catalog.cases]
+    print(f"pairs: {len(pairs)} over {len({p.case for p in pairs})} cases; graded answers: {len(graded)} "
+          f"over {len({g.case for g in graded})} cases", flush=True)
+    x_pairs = pair_rows(pairs, catalog)
+    labels = [p.label for p in pairs]
+    pair_cases = [p.case for p in pairs]
+    items = corpus_features(graded, catalog)
+    print(f"features computed in {time.perf_counter() - started:.0f} s", flush=True)
+
+    all_cases = sorted(set(pair_cases) | {i.answer.case for i in items})
+    held_credit = np.zeros(len(pairs), np.float32)
+    held_out: dict[int, dict[str, object]] = {}
+    for test_cases in folds_by_case(all_cases, args.folds):
+        train_pairs = [i for i, c in enumerate(pair_cases) if c not in test_cases]
+        test_pairs = [i for i, c in enumerate(pair_cases) if c in test_cases]
+        point_model = fit_point_model(x_pairs[train_pairs], [labels[i] for i in train_pairs])
+        if test_pairs:
+            held_credit[test_pairs] = point_model.credit(x_pairs[test_pairs])
+        train_items = [i for i in items if i.answer.case not in test_cases]
+        test_index = [n for n, i in enumerate(items) if i.answer.case in test_cases]
+        if train_items and test_index:
+            x_levels, y_levels, _ = level_rows(train_items, point_model)
+            level_model = fit_level_model(x_levels, y_levels)
+            for n, result in zip(test_index, score_items([items[n] for n in test_index], point_model, level_model), strict=True):
+                held_out[n] = result
+
+    report: dict[str, object] = {
+        "pairs_held_out": pair_report(held_credit, labels),
+        "pairs_word_overlap_baseline": pair_report(overlap_baseline_credit(x_pairs), labels),
+    }
+    if held_out:
+        predicted = [held_out[n] for n in sorted(held_out)]
+        report["corpus_held_out"] = corpus_agreement([items[n] for n in sorted(held_out)], predicted)
+    print(json.dumps(report, indent=1), flush=True)
+
+    if args.write:
+        point_model = fit_point_model(x_pairs, labels)
+        POINT_MODEL_FILE.write_text(json.dumps({
+            "note": "fitted by bench/fit_scorer.py on bench/corpus/pairs (paraphrase 1, partial 0.5, near miss and opposite 0)",
+            "features": list(FEATURES),
+            "weights": [round(float(w), 5) for w in point_model.weights],
+            "bias": round(point_model.bias, 5),
+            "heard": 0.5,
+            "fitted_on": {"pairs": len(pairs), "cases": len(set(pair_cases)), "C": POINT_C},
+            "held_out_by_case": report["pairs_held_out"],
+        }, indent=1) + "\n", encoding="utf-8")
+        if items:
+            x_levels, y_levels, _ = level_rows(items, point_model)
+            level_model = fit_level_model(x_levels, y_levels)
+            LEVEL_MODEL_FILE.write_text(json.dumps({
+                "note": "fitted by bench/fit_scorer.py on bench/corpus/graded.jsonl; teacher: a capable model "
+                        f"answering the project's grader prompt (version {GRADER_PROMPT_VERSION})",
+                "classes": list(level_model.classes),
+                "features": list(LEVEL_FEATURES),
+                "coef": [[round(float(v), 5) for v in row] for row in level_model.coef],
+                "intercept": [round(float(v), 5) for v in level_model.intercept],
+                "fitted_on": {"answers": len(items), "criteria_rows": len(y_levels),
+                              "cases": len({i.answer.case for i in items}), "C": LEVEL_C,
+                              "grader_prompt_version": GRADER_PROMPT_VERSION},
+                "held_out_by_case": report.get("corpus_held_out", {}),
+            }, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {POINT_MODEL_FILE} and {LEVEL_MODEL_FILE}")
+    print(f"done in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
