@@ -1,9 +1,18 @@
 """The `practice` command: an interview in the terminal, or scripted from a JSONL file of
-{"say": text, "at_s": seconds since the start} rows so timed rounds are reproducible."""
+{"say": text, "at_s": seconds since the start} rows so timed rounds are reproducible (other keys in
+a row, such as the "expect" notes of tests/rounds/, are ignored). A row that says `/end` ends the
+round there, as typing it does.
+
+Two settings for benches that measure the interviewer (bench/listening.py), not for candidates:
+INTERVIEWER_PRACTICE_GRADER=offline grades the card with the offline scorer whatever the backend, and
+INTERVIEWER_PRACTICE_STOP_AT_FALLBACK=1 stops a scripted round after the first turn the model
+interviewer did not answer (a record / replay pass adds one turn per round).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,18 +80,26 @@ def run_practice(service: InterviewService, args: argparse.Namespace) -> dict[st
         else typed_answers(interactive=sys.stdin.isatty())
     )
     last_at: float | None = None
+    stop_at_fallback = os.environ.get("INTERVIEWER_PRACTICE_STOP_AT_FALLBACK", "") == "1"
     for text, at_s in answers:
         if service.store.session(session.id).status == "finished":
             print("the interviewer has closed the round; remaining answers ignored", file=sys.stderr)
             break
         last_at = at_s
         if quiet:
-            service.submit(session.id, text, at_s)
+            replies = service.submit(session.id, text, at_s)
         else:  # the interviewer's words appear as the backend streams them
             print("\ninterviewer: ", end="", flush=True)
-            service.submit_streaming(session.id, text, lambda chunk: print(chunk, end="", flush=True), at_s)
+            replies = service.submit_streaming(
+                session.id, text, lambda chunk: print(chunk, end="", flush=True), at_s
+            )
             print(flush=True)
+        if stop_at_fallback and any(t.source.startswith("offline-fallback") for t in replies):
+            print("stopped at the first turn the model did not answer", file=sys.stderr)
+            break
 
+    if os.environ.get("INTERVIEWER_PRACTICE_GRADER", "") == "offline":
+        service.grader = service.offline
     card = service.finish(session.id, at_s=last_at)
     if not quiet:
         print(f"\nverdict: {card.verdict} · overall {card.overall} · {card.verdict_reason}")

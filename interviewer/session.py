@@ -107,7 +107,7 @@ def derive_state(case: AnyCase, turns: Sequence[Turn], time_extension_s: float =
             presses[turn.criterion] = presses.get(turn.criterion, 0) + 1
         if turn.kind == "nudge":
             nudged = True
-        if turn.kind in ("probe", "nudge", "phase_change", "opening") and "?" in turn.text:
+        if turn.kind in ("probe", "nudge", "phase_change", "opening"):
             last_question = turn.text
     return RoundState(
         phases, index, started, frozenset(asked), frozenset(presses), nudged, finished, time_extension_s,

@@ -15,6 +15,7 @@ from interviewer.evidence import (
 )
 from interviewer.models import AnyCase, Level, Rubric, ScoreCard
 from interviewer.policy import Move
+from interviewer.policy.facts import BRIEF
 from interviewer.policy.heard import short_quote
 from interviewer.scoring import build_scorecard
 from interviewer.session import minutes_text
@@ -69,16 +70,29 @@ def probe_words(move: Move, context: TurnContext) -> str:
     title = context.rubric.criterion(move.criterion).title.lower() if move.criterion else "that"
     said = _said(move.quote) if move.quote else ""
     asks = {
-        "number": "What number would you put on that, and how would you check it?",
-        "failure": "What would make that go wrong here, and what would you do then?",
-        "trade_off": "What does that cost you, and why is it worth paying?",
-        "pushback": "I'd push back on that: does it hold in this case? Walk me through why.",
+        "number": ("What number would you put on that, and how would you check it?",
+                   "How big is that, roughly, and what would you measure to know?",
+                   "Put a number on that: what would you expect, and why?"),
+        "failure": ("What would make that go wrong here, and what would you do then?",
+                    "Where does that break first, and how would you notice?",
+                    "What's the failure case there, and what's your fallback?"),
+        "trade_off": ("What does that cost you, and why is it worth paying?",
+                      "What are you giving up with that, and when would you choose otherwise?",
+                      "What's the alternative you rejected there, and why?"),
+        "pushback": ("I'd push back on that: does it hold in this case? Walk me through why.",
+                     "I'm not convinced that holds here. What makes you sure?",
+                     "Is that always true? What would you check before relying on it?",
+                     "Let's test that. What in this case could prove it wrong?"),
         "summary": ("Pull together what you've decided so far, in two or three sentences, as you'd put "
-                    "it to the person who has to act on it."),
-        "deeper": f"Take {title} one level deeper: what would break first, and what would you do about it?",
+                    "it to the person who has to act on it.",),
+        "deeper": (f"Take {title} one level deeper: what would break first, and what would you do about it?",
+                   f"Take {title} one level deeper: what's the hardest part, and how would you handle it?"),
     }
     if move.style in asks:
-        return f"{said} {asks[move.style]}".strip()
+        variants = asks[move.style]
+        spoken = " ".join(context.state.spoken)
+        ask = next((v for v in variants if v not in spoken), variants[-1])
+        return f"{said} {ask}".strip()
     return f"Go one level deeper on {title}: what exactly would you decide, with numbers, and why?"
 
 
@@ -128,12 +142,19 @@ def _interview_reply(move: Move, context: TurnContext) -> str:
     if move.ask == "repeat":
         last = state.last_question or (state.spoken[0] if state.spoken else "")
         return f"Sure. {last}".strip()
+    if move.ask == "approach":
+        return (f"Your call: run it as you would in a real round, and state any assumption you make. "
+                f"We're on {state.phase.title.lower()}, with about {phase_left} for it.")
     return f"Of course, take a moment; about {round_left} are left in the round. Carry on when you're ready."
 
 
 def phrase_offline(move: Move, context: TurnContext) -> str:
     if move.kind == "clarification":
-        return move.clarification.answer if move.clarification else NO_FACT
+        if move.clarification is None:
+            return NO_FACT
+        if move.clarification.topic == BRIEF:
+            return f"That's in the brief: {move.clarification.answer}"
+        return move.clarification.answer
     if move.kind == "interview":
         return _interview_reply(move, context)
     if move.kind == "probe":

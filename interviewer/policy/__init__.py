@@ -161,7 +161,7 @@ def next_move(
     if state.round_over(now_s):
         return Move("wrap_up", state.phase.id, reason="time")
     if found.kind == "interview_question":
-        if found.ask in ("time", "repeat", "pause"):
+        if found.ask in ("time", "repeat", "pause", "approach"):
             return Move("interview", state.phase.id, question=found.question, ask=found.ask)
         return turn.decide(lead="go_on" if found.ask == "go_on" else "depth")
     if found.kind == "case_question":

@@ -60,6 +60,12 @@ class Heard:
             m.specific and m.credit >= QUOTABLE and self._in_latest(m) for m in self.matches(criterion)
         )
 
+    def earns_credit(self, sentence: str) -> bool:
+        """The sentence is the quote that earned some key point (of any criterion) its credit."""
+        return any(
+            m.quote == sentence and m.credit >= HEARD for found in self.evidence.values() for m in found.matches
+        )
+
     def quote_for(self, criterion: str, avoid: Sequence[str] = ()) -> str | None:
         """The candidate's sentence that says most about this criterion without settling it, for a
         probe that quotes them: from the latest turn first, never one already quoted back."""

@@ -20,6 +20,9 @@ from interviewer.policy.moves import PHASE_COVERED, Move
 from interviewer.session import RoundState
 from interviewer.text import NUMBER, content_stems
 
+# A wrong claim is pushed back on only when stated this clearly, and never when the same sentence
+# says a key point (a correct statement that resembles a misconception in its words).
+PUSHBACK_CREDIT = 0.9
 MAX_PRESSES = 2  # probes of the interviewer's own per criterion
 DERIVED_MARGIN = 0.04  # derived listens_for: every key point this close to the best one
 # Asks that need findings first (a summary, a recap): not before half the round or a third answer.
@@ -171,7 +174,8 @@ def pushback_move(state: RoundState, heard: Heard, phase: str) -> Move | None:
     """Push back once on a wrong claim the latest answer stated (one per criterion)."""
     for found in heard.misconceptions:
         criterion = found.misconception.criterion
-        if not found.quote or found.quote not in heard.latest or state.press_count(criterion):
+        if (not found.quote or found.quote not in heard.latest or state.press_count(criterion)
+                or found.credit < PUSHBACK_CREDIT or heard.earns_credit(found.quote)):
             continue
         return Move("probe", phase, criterion, quote=found.quote, style="pushback",
                     misconception=found.misconception)

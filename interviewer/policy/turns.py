@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 TurnType = Literal["answer", "case_question", "interview_question", "dont_know", "end"]
-InterviewAsk = Literal["go_on", "depth", "time", "repeat", "pause"]
+InterviewAsk = Literal["go_on", "depth", "time", "repeat", "pause", "approach"]
 
 END_COMMANDS = ("/end", "/quit", "/done", "/stop")
 
@@ -38,6 +38,12 @@ _INTERVIEW_ASKS: tuple[tuple[InterviewAsk, re.Pattern[str]], ...] = (
         r"\b((can|could|may) i (take|have|get) (a|one) (minute|moment|second|sec|few (seconds|minutes))|"
         r"give me (a|one) (minute|moment|second|sec)|mind if i (take a|think for a)|"
         r"let me (think|collect my thoughts)( for a (moment|second|minute))?\s*[.?!]*$)", re.IGNORECASE)),
+    ("approach", re.compile(
+        r"\b((should|shall|can|may) (i|we) (start|begin|open|focus|jump|go straight)|"
+        r"where (should|shall|do) (i|we) (start|begin)|where (do|would) you (like|want) me to (start|begin)|"
+        r"(would|do) you (like|want|prefer) me to (start|begin|focus|draw|sketch|structure)|"
+        r"is it (ok|okay|fine|alright) (if i|to) (assume|start|focus|skip|use|ignore|draw|sketch)|"
+        r"can i (assume|ignore|skip|focus on))", re.IGNORECASE)),
     ("depth", re.compile(
         r"\b((want|like|prefer) me to (go|dig|dive) (deeper|into (more )?detail)|"
         r"(go|dig|dive) deeper (on|into)|more (depth|detail) (on|about)|"
