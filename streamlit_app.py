@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from app_pages.ui import account_box, offline_service, user_id
+from app_pages.ui import account_box, offline_service, page_style, user_id
 
-st.set_page_config(page_title="Mock interviewer", page_icon=":material/record_voice_over:", layout="wide")
+# A local image: a :material/...: page icon makes the browser fetch the favicon from a font CDN.
+ICON = Path(__file__).resolve().parent / "app_pages" / "icon.png"
+st.set_page_config(page_title="Mock interviewer", page_icon=str(ICON), layout="wide")
+page_style()
 
 offline_service()  # build (and cache) the catalog, store and backend before any page runs
 user_id()  # with [auth] in secrets.toml: the sign-in screen until someone is signed in

@@ -5,23 +5,29 @@ end on demand or when time is up, then read the score card."""
 from __future__ import annotations
 
 import contextlib
+import html
 import random
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from app_pages.ui import (
+    KEPT,
     KIND_LABELS,
+    KIND_ORDER,
     backend_label,
     clock,
     close_session,
     current_session_id,
     default_level,
+    fallback_banner,
+    keep,
     open_session,
     plain,
     render_pad,
     render_scorecard,
     render_transcript,
+    restore,
     service,
     user_id,
 )
@@ -30,11 +36,11 @@ from interviewer.models import LEVELS, AnyCase, Turn
 from interviewer.progress import attempted_case_ids, attempts, suggest_case, weakest_criterion
 from interviewer.rescue import AnswerNotStored
 from interviewer.review import phase_rows
-from interviewer.service import InterviewService
+from interviewer.service import InterviewService, RoundView
 
 MAX_ANSWER_CHARS = 20_000
 MAX_PAD_CHARS = 50_000
-KIND_ORDER = ("drill", "ml_case", "business_case", "system_design")
+TRANSCRIPT_HEIGHT = 520  # px: the conversation scrolls inside, the newest turn kept in view
 EXTRA_MINUTES = 5
 AUTO_END_KEY = "practice_auto_end"
 ANY_TAG = "any tag"
@@ -90,15 +96,28 @@ def choose_and_start(svc: InterviewService) -> None:
         st.error("No valid cases found in cases/.")
         return
 
-    pre = st.session_state.pop("practice_retry", None)  # "retry this case" from the Review page
+    pre = st.session_state.pop("practice_retry", None)  # "retry this case" from Review, Library, Plans
     if pre in svc.catalog.cases:
         st.session_state["practice_kind"] = "all"
         st.session_state["practice_tag"] = ANY_TAG
         st.session_state["practice_case"] = pre
         st.session_state.pop("practice_max_min", None)
-        st.session_state.pop("practice_fit_level", None)
+        st.session_state.pop(KEPT + "practice_max_min", None)
+        st.session_state["practice_fit_level"] = False
 
-    level = st.selectbox("Target level", LEVELS, index=LEVELS.index(default_level()), key="practice_level")
+    kinds = ["all", *dict.fromkeys(c.kind for c in cases)]
+    tags = [ANY_TAG, *sorted({t for c in cases for t in c.tags})]
+    longest = int(max(c.duration_min for c in cases))
+    restore("practice_level", LEVELS, default_level(user_id()))
+    restore("practice_kind", kinds, "all")
+    restore("practice_tag", tags, ANY_TAG)
+    restore("practice_max_min", range(3, longest + 1), longest)
+    restore("practice_fit_level", (True, False), False)
+
+    level = st.selectbox("Target level", LEVELS, key="practice_level", on_change=keep, args=("practice_level",),
+                         help="Scores are judged against the bar for this level. The default is set in "
+                              "Settings; the last level you chose is kept.")
+    keep("practice_level")
 
     found = attempts(svc.store, user_id())
     weakest = weakest_criterion(found)
@@ -108,24 +127,23 @@ def choose_and_start(svc: InterviewService) -> None:
             st.markdown(f"**Suggested:** {plain(suggestion.case.title)} "
                         f"({KIND_LABELS[suggestion.case.kind]}, {suggestion.case.duration_min:g} min)")
             st.caption(plain(suggestion.reason))
-            if st.button("Start the suggestion", key="practice_suggested"):
+            if st.button("Start the suggestion", key="practice_suggested", icon=":material/play_arrow:"):
                 start(svc, suggestion.case.id, level)
 
     kind_col, tag_col, minutes_col = st.columns(3)
-    kinds = ["all", *dict.fromkeys(c.kind for c in cases)]
     kind = kind_col.selectbox("Kind", kinds, format_func=KIND_LABELS.__getitem__, key="practice_kind")
-    tags = [ANY_TAG, *sorted({t for c in cases for t in c.tags})]
     tag = tag_col.selectbox("Tag", tags, key="practice_tag")
-    longest = max(c.duration_min for c in cases)
-    max_minutes = minutes_col.slider(
-        "Max minutes", min_value=3, max_value=int(longest), value=int(longest), key="practice_max_min"
-    )
-    fit_level = st.checkbox("Only cases written for this level", value=False, key="practice_fit_level")
+    max_minutes = minutes_col.slider("Max minutes", min_value=3, max_value=longest, key="practice_max_min")
+    fit_level = st.checkbox("Only cases written for this level", key="practice_fit_level")
+    for key in ("practice_kind", "practice_tag", "practice_max_min", "practice_fit_level"):
+        keep(key)
 
     shown = {c.id: c for c in filtered_cases(cases, kind, tag, level, fit_level, max_minutes)}
     if not shown:
         st.info("No case matches these filters.")
         return
+    if st.session_state.get("practice_case") not in shown:  # set, not dropped: the box shows it
+        st.session_state["practice_case"] = next(iter(shown))
     pick, random_col = st.columns([4, 1], vertical_alignment="bottom")
     case_id = pick.selectbox(
         "Case",
@@ -133,7 +151,8 @@ def choose_and_start(svc: InterviewService) -> None:
         format_func=lambda i: f"{shown[i].title} ({shown[i].duration_min:g} min)",
         key="practice_case",
     )
-    random_col.button("Random", key="practice_random", on_click=pick_random, args=(list(shown),))
+    random_col.button("Random", key="practice_random", on_click=pick_random, args=(list(shown),),
+                      icon=":material/shuffle:")
     case = shown[case_id]
     phases = case.plan()
     st.caption(
@@ -144,14 +163,37 @@ def choose_and_start(svc: InterviewService) -> None:
     )
     if level not in case.levels:
         st.caption(f"This case is written for {', '.join(case.levels)} candidates.")
-    if st.button("Start", type="primary", key="practice_start"):
+    if st.button("Start", type="primary", key="practice_start", icon=":material/play_arrow:"):
         start(svc, case.id, level)
+
+
+def clock_html(view: RoundView, paused: bool) -> str:
+    """The pinned round header: case, phase, phase and round clocks (our own text, escaped)."""
+    plan = view.state.phases
+    phase = view.state.phase
+    where = (f"Phase {view.state.phase_index + 1} of {len(plan)} · {html.escape(phase.title)}"
+             if len(plan) > 1 else html.escape(KIND_LABELS[view.case.kind]))
+
+    def one(label: str, seconds: float, testid: str) -> str:
+        over = " round-over" if seconds < 0 else ""
+        return (f'<span class="round-clock{over}" id="{testid}">{label} '
+                f'<b>{html.escape(clock(seconds))}</b>{" left" if seconds >= 0 else ""}</span>')
+
+    state = '<span class="round-paused">Paused</span>' if paused else ""
+    return (
+        '<div class="round-bar">'
+        f'<span class="round-case">{html.escape(view.case.title)}</span>'
+        f'<span class="round-phase" id="round-phase">{where}</span>'
+        + one("Phase", view.phase_remaining_s, "phase-left")
+        + one("Round", view.round_remaining_s, "round-left")
+        + state + "</div>"
+    )
 
 
 @st.fragment(run_every="1s")
 def round_clock(session_id: str) -> None:
-    """The live clock: ticks once a second without rerunning the page; ends the round at zero
-    when auto-end is on."""
+    """The live clock in the pinned header: ticks once a second without rerunning the page; ends
+    the round at zero when auto-end is on."""
     svc = service()
     view = svc.view(session_id)
     if view.session.status != "active":
@@ -159,19 +201,9 @@ def round_clock(session_id: str) -> None:
     paused = svc.is_paused(session_id)
     if svc.tick(session_id) is not None:  # a phase overran while the candidate was silent
         st.rerun(scope="app")
-    plan = view.state.phases
-    phase, number = view.state.phase, view.state.phase_index + 1
-    left, middle, right = st.columns(3)
-    left.metric("Phase", phase.title if len(plan) == 1 else f"{number}/{len(plan)} {phase.title}")
-    middle.metric("Phase time left", clock(view.phase_remaining_s))
-    right.metric("Round time left", clock(view.round_remaining_s))
-    if paused:
-        st.info("Paused: the clock stands still. Resume, or answer, to carry on.")
-    if len(plan) > 1:
-        st.dataframe(
-            phase_rows(view.case, view.turns, view.now_s, view.state.time_extension_s, phase.id),
-            hide_index=True, width="stretch",
-        )
+    st.markdown(clock_html(view, paused), unsafe_allow_html=True)
+    budget = view.state.round_budget_s
+    st.progress(min(1.0, max(0.0, view.now_s / budget)) if budget > 0 else 0.0)
     if view.round_remaining_s <= 0 and not paused:
         if st.session_state.get(AUTO_END_KEY, True):
             svc.finish(session_id)
@@ -179,20 +211,69 @@ def round_clock(session_id: str) -> None:
         st.warning("Time is up: finish your thought, then end and score (or add time).")
 
 
+@st.fragment(run_every="5s")
+def phase_plan(session_id: str) -> None:
+    """The round's phases with budget and time used (in the sidebar)."""
+    view = service().view(session_id)
+    if view.session.status != "active" or len(view.state.phases) < 2:
+        return
+    st.markdown("**Round plan**")
+    rows = phase_rows(view.case, view.turns, view.now_s, view.state.time_extension_s, view.state.phase.id)
+    lines = []
+    for row in rows:
+        name, budget, used = plain(str(row["Phase"])), row["Budget (min)"], row["Used (min)"]
+        if row["Status"] == "now":
+            over = " :red[over]" if row["Over"] else ""
+            lines.append(f":material/play_circle: **{name}** · {used:g}/{budget:g} min{over}")
+        elif row["Status"] == "done":
+            lines.append(f":material/check_circle: {name} :gray[· {used:g}/{budget:g} min]")
+        else:
+            lines.append(f":material/radio_button_unchecked: {name} :gray[· {budget:g} min]")
+    st.markdown("  \n".join(lines))
+
+
+def end_now(session_id: str) -> None:
+    """The dialog's confirm button (a callback, so it runs whether or not the dialog is redrawn)."""
+    with contextlib.suppress(KeyError, ValueError):
+        service().finish(session_id)
+
+
+@st.dialog("End the round?")
+def confirm_end(session_id: str) -> None:
+    if service().store.session(session_id).status == "finished":
+        st.rerun()  # ended by the confirm button: close the dialog, show the feedback
+    st.write("The interviewer wraps up and your answers are scored against the rubric. "
+             "You cannot add to this round afterwards.")
+    yes, no = st.columns(2)
+    yes.button("End and score", type="primary", key="practice_end_confirm", on_click=end_now,
+               args=(session_id,))
+    if no.button("Keep going", key="practice_end_cancel"):
+        st.rerun()
+
+
 def round_controls(svc: InterviewService, session_id: str) -> None:
-    pause_col, extend_col, auto_col = st.columns(3, vertical_alignment="center")
+    row = st.container(horizontal=True, gap="small", key="round_controls")
     if svc.is_paused(session_id):
-        if pause_col.button("Resume", key="practice_resume", icon=":material/play_arrow:"):
+        if row.button("Resume", key="practice_resume", icon=":material/play_arrow:"):
             svc.resume(session_id)
             st.rerun()
-    elif pause_col.button("Pause", key="practice_pause", icon=":material/pause:"):
+    elif row.button("Pause", key="practice_pause", icon=":material/pause:"):
         svc.pause(session_id)
         st.rerun()
-    if extend_col.button(f"+{EXTRA_MINUTES} min", key="practice_extend", icon=":material/more_time:"):
-        svc.extend_time(session_id, EXTRA_MINUTES)
+    if row.button(f"+{EXTRA_MINUTES} min", key="practice_extend", icon=":material/more_time:",
+                  help="Extra time for the phase you are in (the round grows by as much)."):
+        phase = svc.extend_time(session_id, EXTRA_MINUTES)
+        st.session_state["practice_extended"] = phase
         st.rerun()
-    auto_col.toggle("End when time is up", value=True, key=AUTO_END_KEY)
-    autoplay_toggle()
+    if row.button("End and score", key="practice_end", type="primary", icon=":material/stop_circle:",
+                  shortcut="Ctrl+Shift+E", help="Ctrl+Shift+E. Asks before it ends the round."):
+        confirm_end(session_id)
+    extended = st.session_state.pop("practice_extended", None)
+    if extended:
+        st.toast(f"+{EXTRA_MINUTES} min added to {extended}.", icon=":material/more_time:")
+    with st.sidebar:
+        st.toggle("End when time is up", value=True, key=AUTO_END_KEY)
+        autoplay_toggle()
 
 
 def answer_turn(
@@ -209,14 +290,19 @@ def answer_turn(
     words: list[str] = []
 
     def on_chunk(chunk: str) -> None:
-        if not box:
-            if before is not None:
-                render_transcript(before)
-            with st.chat_message("user"):
-                st.markdown(plain(answer))
-            box.append(st.chat_message("interviewer", avatar=":material/record_voice_over:").empty())
+        if not box:  # the first chunk (empty) comes once the answer is stored
+            talk = st.container(height=TRANSCRIPT_HEIGHT, key="transcript_live") if before is not None \
+                else st.container()
+            with talk:
+                if before is not None:
+                    render_transcript(before, fallback_notes=False)
+                with st.chat_message("user"):
+                    st.markdown(plain(answer))
+                box.append(st.chat_message("interviewer", avatar=":material/record_voice_over:").empty())
+            box[0].caption("The interviewer is thinking…")
         words.append(chunk)
-        box[0].markdown(plain("".join(words)))
+        if "".join(words).strip():
+            box[0].markdown(plain("".join(words)))
 
     try:
         svc.submit_streaming(session_id, answer, on_chunk, recording_id=recording_id)
@@ -250,7 +336,7 @@ def notes_pad(svc: InterviewService, session_id: str, active: bool) -> None:
     st.text_area(
         "Notes and diagram pad",
         key=key,
-        height=220,
+        height=320,
         max_chars=MAX_PAD_CHARS,
         disabled=not active,
         on_change=save_pad,
@@ -274,27 +360,38 @@ def run_session(svc: InterviewService, session_id: str) -> None:
 
     active = view.session.status == "active"
     if active:
-        answer = st.chat_input("Your answer", key="practice_answer", max_chars=MAX_ANSWER_CHARS)
+        answer = st.chat_input("Your answer (Enter sends, Shift+Enter for a new line)", key="practice_answer",
+                               max_chars=MAX_ANSWER_CHARS)
         if answer and answer.strip():
             answer_turn(svc, session_id, answer, before=view.turns)  # stored before anything is drawn
             st.rerun()
 
-    title, new = st.columns([4, 1], vertical_alignment="bottom")
-    title.title(plain(view.case.title))
-    if new.button("New interview", key="practice_new"):
-        close_session()
-        st.rerun()
-    st.caption(
+    if active:
+        with st.container(key="round_header"):
+            round_clock(session_id)
+        with st.sidebar:
+            phase_plan(session_id)
+    else:
+        st.title(plain(view.case.title))
+    info, new = st.columns([4, 1], vertical_alignment="center")
+    info.caption(
         f"{KIND_LABELS[view.case.kind]} · level {view.session.level} · {backend_label(svc)} · "
         f"session {view.session.id}"
     )
+    if new.button("New interview", key="practice_new", icon=":material/add:",
+                  help="Leave this round (it is paused and stays in Review, where you can resume it)."):
+        if active:
+            svc.pause(session_id)
+        close_session()
+        st.rerun()
     if active:
-        round_clock(session_id)
         round_controls(svc, session_id)
+        fallback_banner(view.turns)
 
     talk, pad = st.columns([3, 2])
     with talk:
-        render_transcript(view.turns)
+        with st.container(height=TRANSCRIPT_HEIGHT if active else "content", key="transcript"):
+            render_transcript(view.turns, fallback_notes=not active)
         if active:
             interviewer_voice(svc, session_id, view.turns)
             spoken_turn(svc, session_id, view.turns)
@@ -302,10 +399,9 @@ def run_session(svc: InterviewService, session_id: str) -> None:
         notes_pad(svc, session_id, active)
 
     card = svc.store.scorecard(session_id)
-    label = "End and score" if active else "Score this interview"
-    if card is None and st.button(label, key="practice_end", type="primary"):
+    if card is None and not active and st.button("Score this interview", key="practice_end", type="primary"):
         with st.spinner("Scoring against the rubric..."):
-            svc.finish(session_id)  # closes the round if still open, then grades it
+            svc.finish(session_id)
         st.rerun()
     if card is not None:
         st.header("Feedback")
@@ -313,7 +409,7 @@ def run_session(svc: InterviewService, session_id: str) -> None:
         if view.case.model_answer:
             with st.expander("What a strong answer covers"):
                 st.markdown(plain(view.case.model_answer))
-        if st.button("Open in Review", key="practice_review"):
+        if st.button("Open in Review", key="practice_review", icon=":material/history:"):
             st.session_state["review_open"] = session_id
             st.switch_page("app_pages/review.py")
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app_pages.ui import (
     API_KEY,
+    KEPT,
     PREF_BACKEND,
     PREF_BASE_URL,
     PREF_LEVEL,
@@ -18,11 +19,33 @@ from app_pages.ui import (
 )
 from interviewer.models import LEVELS
 
+CHECK_KEY = "settings_check"  # the last connection check: (ok, message)
 BACKENDS = {"offline": "Offline (deterministic, no network)", "openai": "OpenAI-compatible endpoint"}
 
 
 def copy_pref(widget: str, pref: str) -> None:
     st.session_state[pref] = st.session_state[widget]
+    if pref in (PREF_BACKEND, PREF_BASE_URL, PREF_MODEL):
+        st.session_state.pop(CHECK_KEY, None)  # the last check was of another endpoint
+    if pref == PREF_LEVEL:  # a new default level applies to the next interview at once
+        st.session_state[KEPT + "practice_level"] = st.session_state[widget]
+        st.session_state.pop("practice_level", None)
+
+
+def test_connection() -> None:
+    """Check the endpoint as configured on this page: the model list, then a one-token request."""
+    from interviewer.backends.factory import BackendUnavailable, llm_config
+    from interviewer.backends.llm import check_connection
+
+    try:
+        config = llm_config(st.session_state.get(PREF_BASE_URL) or None, st.session_state.get(PREF_MODEL) or None,
+                            st.session_state.get(API_KEY) or None)
+    except BackendUnavailable as error:
+        st.session_state[CHECK_KEY] = (False, str(error))
+        return
+    with st.spinner("Testing the connection..."):
+        found = check_connection(config)
+    st.session_state[CHECK_KEY] = (found.ok, found.message)
 
 
 def take_key() -> None:
@@ -31,6 +54,7 @@ def take_key() -> None:
     typed = str(st.session_state.get("settings_api_key") or "").strip()
     if typed:
         st.session_state[API_KEY] = typed
+        st.session_state.pop(CHECK_KEY, None)
     st.session_state["settings_api_key"] = ""
 
 
@@ -71,7 +95,15 @@ def main() -> None:
             st.text_input("API key", type="password", key="settings_api_key",
                           help="Kept for this browser session only; never stored or logged.")
             st.button("Use this key", key="settings_use_key", on_click=take_key)
-        st.caption("If the backend cannot be reached, the offline interviewer takes over.")
+        st.button("Test connection", key="settings_test", on_click=test_connection,
+                  icon=":material/network_check:",
+                  help="Lists the server's models and sends a one-token request to the model.")
+        checked = st.session_state.get(CHECK_KEY)
+        if checked:
+            ok, message = checked
+            (st.success if ok else st.error)(plain(message))
+        st.caption("If the backend fails during a round, the offline interviewer answers that turn "
+                   "and the practice page says so.")
 
     st.subheader("Data")
     st.text_input("Database", value=offline_service().store.location, disabled=True, key="settings_db",

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 import string
+from datetime import UTC, datetime
 
 import streamlit as st
 
 from interviewer.backends.factory import BackendUnavailable, build_service
 from interviewer.catalog import load_catalog
 from interviewer.diagram import read_pad
-from interviewer.models import LEVELS, Level, ScoreCard, Turn
+from interviewer.models import LEVELS, Level, ScoreCard, SessionInfo, Turn
 from interviewer.review import Highlight
 from interviewer.service import InterviewService
 from interviewer.store import LOCAL_USER, Store, configured_location
@@ -27,7 +28,9 @@ KIND_LABELS = {
     "ml_case": "ML case study",
     "business_case": "Business case",
     "system_design": "System design",
+    "behavioural": "Behavioural",
 }
+KIND_ORDER = ("drill", "behavioural", "ml_case", "business_case", "system_design")
 VERDICT_LABELS = {
     "ready": "Ready",
     "borderline": "Borderline",
@@ -60,9 +63,72 @@ PREF_LEVEL = "pref_level"
 API_KEY = "llm_api_key"  # the API key: st.session_state only, never the database, logs or page
 
 
-def default_level() -> Level:
-    level = st.session_state.get(PREF_LEVEL, "mid")
-    return level if level in LEVELS else "mid"
+KEPT = "kept_"  # prefix of the non-widget copies that remember a page's choices in this browser
+
+
+def default_level(user: str | None = None) -> Level:
+    """The level to offer: the Settings default, else the level of this user's latest interview,
+    else mid."""
+    level = st.session_state.get(PREF_LEVEL)
+    if level in LEVELS:
+        return level  # type: ignore[no-any-return]
+    if user is not None:
+        latest = offline_service().store.sessions(1, user_id=user)
+        if latest:
+            return latest[0].level
+    return "mid"
+
+
+def restore(key: str, options: object, default: object) -> None:
+    """Seed a widget from the value it last had in this browser session (Streamlit drops a
+    widget's state on runs where it is not drawn, e.g. while an interview runs)."""
+    if key in st.session_state:
+        return
+    kept = st.session_state.get(KEPT + key, default)
+    valid = options is None or kept in options  # type: ignore[operator]
+    st.session_state[key] = kept if valid else default
+
+
+def keep(key: str) -> None:
+    """Remember a widget's value under a key Streamlit does not drop."""
+    if key in st.session_state:
+        st.session_state[KEPT + key] = st.session_state[key]
+
+
+def page_style() -> None:
+    """The app's few style rules: a pinned round header, tables that wrap instead of scrolling."""
+    st.html(
+        """<style>
+        [data-testid="stLayoutWrapper"]:has(> .st-key-round_header) { position: sticky; top: 3.75rem;
+            z-index: 990; }
+        .st-key-round_header { background-color: white; border-bottom: 1px solid rgba(49, 51, 63, 0.15);
+            padding: 0.35rem 0 0.1rem; }
+        .round-bar { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.2rem 1.2rem; }
+        .round-bar .round-case { font-weight: 600; font-size: 1.05rem; flex: 1 1 16rem; }
+        .round-bar .round-phase { font-size: 0.95rem; }
+        .round-bar .round-clock { font-variant-numeric: tabular-nums; font-size: 1.05rem; white-space: nowrap; }
+        .round-bar .round-clock b { font-size: 1.25rem; }
+        .round-bar .round-over { color: #b3261e; }
+        .round-bar .round-paused { color: #8a5a00; font-weight: 600; }
+        .report-criterion p { margin-bottom: 0.3rem; }
+        </style>"""
+    )
+
+
+# -- where an interview stands, for the history ---------------------------------------------------
+
+ABANDONED_AFTER_S = 15 * 60  # an unfinished round with no answer for this long was left
+
+
+def round_status(session: SessionInfo, last_at_s: float, paused: bool, now: datetime | None = None) -> str:
+    """finished, in progress, or abandoned (left unfinished: paused, or idle for 15 minutes)."""
+    if session.status == "finished":
+        return "finished"
+    if paused:
+        return "abandoned"
+    started = datetime.fromisoformat(session.created_at)
+    idle = ((now or datetime.now(UTC)) - started).total_seconds() - last_at_s
+    return "abandoned" if idle > ABANDONED_AFTER_S else "in progress"
 
 
 def service() -> InterviewService:
@@ -218,8 +284,11 @@ def clock(seconds: float) -> str:
 # -- transcript and score card ------------------------------------------------------------------
 
 
-def render_transcript(turns: list[Turn], highlights: dict[int, list[Highlight]] | None = None) -> None:
-    """The conversation; with highlights, each answer shows the evidence quotes said in it."""
+def render_transcript(
+    turns: list[Turn], highlights: dict[int, list[Highlight]] | None = None, fallback_notes: bool = True
+) -> None:
+    """The conversation; with highlights, each answer shows the evidence quotes said in it; with
+    fallback_notes, a turn the offline interviewer answered for a failed model says so."""
     for turn in turns:
         if turn.role == "candidate":
             with st.chat_message("user"):
@@ -232,7 +301,7 @@ def render_transcript(turns: list[Turn], highlights: dict[int, list[Highlight]] 
         else:
             with st.chat_message("interviewer", avatar=":material/record_voice_over:"):
                 st.markdown(plain(turn.text))
-                if turn.source.startswith("offline-fallback"):
+                if fallback_notes and turn.source.startswith("offline-fallback"):
                     st.caption("The model backend failed for this turn; the offline interviewer answered.")
 
 
@@ -243,7 +312,7 @@ def render_pad(text: str) -> None:
     pad = read_pad(text)
     if pad.dot is not None:
         try:
-            st.graphviz_chart(pad.dot, width="stretch")
+            st.graphviz_chart(pad.dot, width="content")
         except Exception:  # noqa: BLE001 - a half-typed diagram shows as text, never an error page
             st.code(text, language=None)
         if pad.kind == "mermaid":
@@ -252,6 +321,21 @@ def render_pad(text: str) -> None:
         st.code(text, language=None)
         if pad.note:
             st.caption(pad.note)
+
+
+def fallback_banner(turns: list[Turn]) -> None:
+    """One banner when the model endpoint failed for the latest interviewer turn."""
+    replies = [t for t in turns if t.role == "interviewer" and t.kind != "opening"]
+    if not replies or not replies[-1].source.startswith("offline-fallback"):
+        return
+    failed = sum(t.source.startswith("offline-fallback") for t in replies)
+    reason = replies[-1].source.removeprefix("offline-fallback").strip(" ()") or "an error"
+    st.warning(
+        f"The model endpoint failed ({plain(reason)}), so the offline interviewer answered "
+        f"{'this turn' if failed == 1 else f'{failed} turns'}. The round goes on; check the endpoint "
+        "with Settings → Test connection.",
+        icon=":material/cloud_off:",
+    )
 
 
 def level_text(level: int | None) -> str:

@@ -86,6 +86,20 @@ def weakest_criterion(found: Iterable[Attempt]) -> Weakest | None:
     return Weakest(cid, titles[cid], round(sum(levels[cid]) / len(levels[cid]), 2), len(levels[cid]))
 
 
+LEVEL_WORDS = {1: "weak", 2: "mixed", 3: "meets the bar", 4: "strong"}
+
+
+def suggestion_reason(weakest: Weakest) -> str:
+    """Why a case is suggested, in words that match the scores: a criterion averaging 3 or more is
+    not called weak."""
+    times = "once" if weakest.attempts == 1 else f"in {weakest.attempts} attempts"
+    average = f"{weakest.mean_level:.1f} of 4 ({LEVEL_WORDS[max(1, min(4, int(weakest.mean_level)))]})"
+    if weakest.mean_level >= 3:
+        return (f"Every criterion meets the bar so far; your lowest is {weakest.title}, at {average} "
+                f"scored {times}. This case stretches it.")
+    return f"Your lowest-scoring criterion so far is {weakest.title}: {average}, scored {times}. This case probes it."
+
+
 def suggest_case(
     catalog: Catalog,
     weakest: Weakest | None,
@@ -107,11 +121,6 @@ def suggest_case(
         assessing = [c for c in pool if weakest.criterion in c.key_points]
         if assessing:
             case = min(assessing, key=rank)
-            return Suggestion(
-                case,
-                weakest,
-                f"Your weakest criterion so far is {weakest.title} (mean level "
-                f"{weakest.mean_level:g} over {weakest.attempts} attempt(s)); this case probes it.",
-            )
+            return Suggestion(case, weakest, suggestion_reason(weakest))
     drills = [c for c in pool if c.kind == "drill"] or pool
     return Suggestion(min(drills, key=rank), None, "No score cards yet: start with a short drill.")

@@ -910,3 +910,79 @@ def synthesize_openai(
     if not audio.startswith(b"RIFF"):
         raise SpeechError(f"the speech service returned {len(audio)} bytes that are not WAV audio")
     return bytes(audio)
+
+
+# -- connection check (the Settings page's "Test connection") ---------------------------------------
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    """What a quick check of the endpoint found, in plain words (never the key)."""
+
+    ok: bool
+    message: str
+    latency_s: float | None = None  # the one-token completion, seconds
+    models: tuple[str, ...] = ()  # what the server lists (empty when it does not list models)
+
+
+def _redacted(text: str, secret: str | None) -> str:
+    text = " ".join(str(text).split())
+    if secret:
+        text = text.replace(secret, "***")
+    return text[:300]
+
+
+def _plain_failure(error: Exception, config: LlmConfig, what: str) -> str:
+    where = config.base_url or "the OpenAI API"
+    if isinstance(error, openai.APITimeoutError):
+        return f"{where} did not answer {what} within {config.timeout:g} s."
+    if isinstance(error, openai.APIConnectionError):
+        return (f"Cannot reach {where}: nothing answered there (is the server running, and is the "
+                "base URL right, including /v1?).")
+    if isinstance(error, openai.AuthenticationError):
+        return f"{where} refused the API key (HTTP 401). Check the key, or that this server needs one."
+    if isinstance(error, openai.PermissionDeniedError):
+        return f"{where} denied access (HTTP 403) {what}."
+    if isinstance(error, openai.NotFoundError):
+        return (f"{where} has no model {config.model!r} (HTTP 404). Pick one the server lists."
+                if what == "to a one-token request" else f"{where} answered HTTP 404 {what}.")
+    if isinstance(error, openai.RateLimitError):
+        return f"{where} is rate-limiting this key (HTTP 429); try again in a minute."
+    if isinstance(error, openai.APIStatusError):
+        detail = _redacted(getattr(error, "message", "") or "", config.api_key)
+        return f"{where} answered HTTP {error.status_code} {what}: {detail}"
+    return f"{type(error).__name__} {what}: {_redacted(str(error), config.api_key)}"
+
+
+def check_connection(config: LlmConfig, timeout: float = 15.0) -> ConnectionCheck:
+    """List the server's models (optional: many local servers do not), then send a one-token
+    completion to the configured model and time it. No retries; the key never appears in the result."""
+    import time
+
+    quick = LlmConfig(api_key=config.api_key, base_url=config.base_url, model=config.model,
+                      timeout=timeout, max_retries=0)
+    client = quick.client()
+    models: tuple[str, ...] = ()
+    note = ""
+    try:
+        models = tuple(sorted(m.id for m in client.models.list()))[:50]
+    except (openai.APIConnectionError, openai.AuthenticationError) as error:
+        return ConnectionCheck(False, _plain_failure(error, quick, "to the model list"))
+    except openai.OpenAIError:
+        note = " The server does not list its models."
+    started = time.perf_counter()
+    try:
+        client.chat.completions.create(
+            model=quick.model, messages=[{"role": "user", "content": "Reply with OK."}], max_tokens=1,
+        )
+    except openai.OpenAIError as error:
+        message = _plain_failure(error, quick, "to a one-token request")
+        if models and isinstance(error, openai.NotFoundError):
+            message += " It lists: " + ", ".join(models[:10]) + "."
+        return ConnectionCheck(False, message, models=models)
+    latency = time.perf_counter() - started
+    listed = f" It lists {len(models)} model{'s' if len(models) != 1 else ''}." if models else note
+    return ConnectionCheck(
+        True, f"Connected: model {quick.model!r} answered a one-token request in {latency:.2f} s.{listed}",
+        latency, models,
+    )
