@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus_data import GRADED, TEACHER, CorpusAnswer, load_answers, target_level  # noqa: E402
 from bench.model_server import ModelServer  # noqa: E402
-from interviewer.backends.llm import GRADER_PROMPT_VERSION, LlmConfig, LlmGrader  # noqa: E402
+from interviewer.backends.llm import GRADER_PROMPT_VERSION, OFFLINE_FALLBACK_FLAG, LlmConfig, LlmGrader  # noqa: E402
 from interviewer.catalog import Catalog, load_catalog  # noqa: E402
 from interviewer.models import ScoreCard  # noqa: E402
 
@@ -38,6 +38,10 @@ def grade_all(
     return graded
 
 
+def _offline_scored(card: ScoreCard) -> set[str]:
+    return {f.split(":")[0] for f in card.flags if OFFLINE_FALLBACK_FLAG in f}
+
+
 def graded_row(answer: CorpusAnswer, card: ScoreCard) -> dict[str, object]:
     return {
         "id": answer.id,
@@ -45,7 +49,8 @@ def graded_row(answer: CorpusAnswer, card: ScoreCard) -> dict[str, object]:
         "style": answer.style,
         "target": card.level,
         "turns": answer.turns,
-        "levels": {c.id: c.level for c in card.criteria},
+        # only the teacher's own levels: a criterion the offline scorer stood in for is left out
+        "levels": {c.id: c.level for c in card.criteria if c.id not in _offline_scored(card)},
         "quotes": {c.id: c.evidence for c in card.criteria},
         "overall": card.overall,
         "verdict": card.verdict,

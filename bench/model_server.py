@@ -8,7 +8,7 @@ interviewer must be measured on one. So a command runs three times:
    end and makes all the requests it would make;
 2. answer: a capable model writes, for each request file, exactly the assistant content it would
    return (`batches` lays the requests out for it; replies go to RESPONSES/ as <key>.txt files or
-   *.jsonl rows {"key": ..., "content": ...});
+   *.jsonl rows {"key": ..., "content": "..."}, or {"key": ..., "json": {...}} for a JSON reply);
 3. replay: each request is answered with the stored content for its key; a request with none gets
    HTTP 500 and is listed in `misses`, never a silent placeholder.
 
@@ -100,10 +100,11 @@ def load_responses(folder: Path) -> dict[str, str]:
                 continue
             try:
                 row = json.loads(line)
-                responses[str(row["key"])] = str(row["content"])
+                content = row["content"] if "content" in row else json.dumps(row["json"], ensure_ascii=False)
+                responses[str(row["key"])] = str(content)
             except (json.JSONDecodeError, KeyError, TypeError) as error:
                 raise ValueError(
-                    f"{path}:{number}: not a {{\"key\", \"content\"}} row ({error}); fix that line"
+                    f"{path}:{number}: not a {{\"key\", \"content\"}} or {{\"key\", \"json\"}} row ({error}); fix that line"
                 ) from None
     for path in sorted(folder.glob("*.txt")):
         responses[path.stem] = path.read_text(encoding="utf-8")

@@ -244,6 +244,10 @@ def cross_check(case: AnyCase, rubrics: dict[str, Rubric]) -> list[tuple[str, st
     return problems
 
 
+def _readable(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:.6g}"
+
+
 def estimate_problems(case: AnyCase) -> list[tuple[str, str]]:
     """Each declared estimate recomputed: its expression must be safe arithmetic whose value is the
     stated one within the stated relative tolerance."""
@@ -258,7 +262,7 @@ def estimate_problems(case: AnyCase) -> list[tuple[str, str]]:
         if abs(computed - estimate.value) / scale > estimate.tolerance:
             problems.append((
                 f"estimates.{i}.value",
-                f"{estimate.claim!r}: {estimate.expression} = {computed:,.6g}, not {estimate.value:,.6g} "
+                f"{estimate.claim!r}: {estimate.expression} = {_readable(computed)}, not {_readable(estimate.value)} "
                 f"(tolerance {estimate.tolerance:.0%}); fix the number in the case or the arithmetic",
             ))
     return problems

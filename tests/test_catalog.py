@@ -224,6 +224,8 @@ def test_non_drill_case_without_key_points_for_a_criterion(content: Content) -> 
     data["id"] = "bad"
     dropped = next(iter(data["key_points"]))
     del data["key_points"][dropped]
+    for follow_up in data["follow_ups"]:  # their listens_for would point at the dropped key points
+        follow_up.pop("listens_for", None)
     path = content.write_case("bad", data)
     problem = only_problem(content.load(), path, "key_points")
     assert repr(dropped) in problem.message
@@ -482,3 +484,37 @@ def test_every_broken_file_reported_once_with_valid_neighbours_loading(content: 
     assert sorted((p.path.name, p.field) for p in catalog.problems) == sorted(broken.items())
     assert set(catalog.cases) == {VALID_CASE, "second-good"}
     assert set(catalog.rubrics) == {VALID_RUBRIC}
+
+
+# -- misconceptions, estimates, listens_for -------------------------------------------------------
+
+
+def test_an_estimate_whose_arithmetic_disagrees_with_its_value_names_both(content: Content) -> None:
+    shutil.copy(REPO / "rubrics" / f"{SYSTEM_DESIGN_RUBRIC}.yaml", content.rubrics)
+    data = content.case_data(SYSTEM_DESIGN_CASE)
+    data["id"] = "bad"
+    data["estimates"] = [{"claim": "yearly pick labour", "expression": "52000 / 95 * 24 * 365", "value": 14000000}]
+    path = content.write_case("bad", data)
+    problem = only_problem(content.load(), path, "estimates.0.value")
+    assert "4,794,947" in problem.message and "14,000,000" in problem.message
+
+
+def test_an_estimate_that_is_not_plain_arithmetic_is_refused(content: Content) -> None:
+    shutil.copy(REPO / "rubrics" / f"{SYSTEM_DESIGN_RUBRIC}.yaml", content.rubrics)
+    data = content.case_data(SYSTEM_DESIGN_CASE)
+    data["id"] = "bad"
+    data["estimates"] = [{"claim": "x", "expression": "__import__('os').getcwd()", "value": 1}]
+    path = content.write_case("bad", data)
+    assert "not allowed" in only_problem(content.load(), path, "estimates.0.expression").message
+
+
+def test_misconceptions_and_listens_for_must_resolve_in_the_rubric_and_key_points(content: Content) -> None:
+    shutil.copy(REPO / "rubrics" / f"{SYSTEM_DESIGN_RUBRIC}.yaml", content.rubrics)
+    data = content.case_data(SYSTEM_DESIGN_CASE)
+    data["id"] = "bad"
+    data["misconceptions"] = [{"claim": "c", "correction": "d", "criterion": "no_such_criterion"}]
+    criterion = data["follow_ups"][0]["criterion"]
+    data["follow_ups"][0]["listens_for"] = [len(data["key_points"][criterion])]
+    path = content.write_case("bad", data)
+    fields = {p.field for p in content.load().problems if p.path == path}
+    assert fields == {"misconceptions.0.criterion", "follow_ups.0.listens_for"}

@@ -60,6 +60,7 @@ ANSWER_MAX_CHARS = 8000
 TRANSCRIPT_MAX_CHARS = 60000
 REASK_ECHO_CHARS = 4000
 DISAGREEMENT_LEVELS = 2
+OFFLINE_FALLBACK_FLAG = "scored by the offline scorer"
 # Bump when grader_system.j2 or grader.j2 changes meaning: graded corpora record the version they
 # were graded with.
 GRADER_PROMPT_VERSION = 2
@@ -766,7 +767,9 @@ class LlmGrader:
                     outcome.note = f"Unscored: the model server was unavailable ({unavailable})."
             scores.append(self._score(criterion, outcome, answers, theirs, level, flags))
         if unavailable is not None:
-            flags.append(f"openai grader unavailable ({unavailable}); criteria after it are unscored")
+            flags.append(
+                f"openai grader unavailable ({unavailable}); the criteria after it are scored by the offline scorer"
+            )
         overall = overall_score(scores)
         outcome_verdict, reason = verdict(scores, overall)
         return ScoreCard(
@@ -810,10 +813,15 @@ class LlmGrader:
                 rationale += f" [Level {level} withdrawn: no quote could be verified.]"
                 flags.append(f"{criterion.id}: level {level} withdrawn, no verifiable quote")
                 level = None
+        elif outcome.note.startswith("Unscored") and offline.level is not None:
+            # The model grader failed: the offline scorer's level stands in, labelled as such, so the
+            # card never says "unscored" while its actions talk about what was said.
+            reason = outcome.note.removeprefix("Unscored: ").rstrip(".")
+            flags.append(f"{criterion.id}: {OFFLINE_FALLBACK_FLAG} ({reason})")
+            level, evidence = offline.level, list(offline.evidence)
+            rationale = f"Scored by the offline scorer because the model grader failed ({reason}). {offline.rationale}"
         elif outcome.note.startswith("Unscored"):
             flags.append(f"{criterion.id}: {outcome.note.rstrip('.')}")
-            if offline.level is not None:
-                rationale += f" The offline scorer gave {offline.level}."
         if (
             level is not None
             and offline.level is not None
@@ -836,6 +844,8 @@ class LlmGrader:
             rationale=rationale.strip(),
             descriptor=criterion.levels[level] if level else "",
             bar=criterion.level_expectations.get(target, ""),
+            points=offline.points,
+            misconceptions=offline.misconceptions,
         )
 
 
