@@ -65,8 +65,8 @@ def main() -> None:
                 "Due": when.isoformat(),
                 "Stage": step.stage,
                 "Case": svc.catalog.cases[step.case].title,
-                "Kind": KIND_LABELS[svc.catalog.cases[step.case].kind],
-                "Minutes": svc.catalog.cases[step.case].duration_min,
+                "Kind": f"{KIND_LABELS[svc.catalog.cases[step.case].kind]} · "
+                        f"{svc.catalog.cases[step.case].duration_min:g} min",
                 "Done": done_on[step.case].isoformat() if step.case in done_on else
                 ("overdue" if when < today else "today" if when == today else ""),
             }
@@ -74,9 +74,9 @@ def main() -> None:
         ],
         hide_index=True,
         width="stretch",
+        height="content",
         column_config={"Case": st.column_config.TextColumn("Case", width="large"),
-                       "#": st.column_config.NumberColumn("#", width="small"),
-                       "Minutes": st.column_config.NumberColumn("Minutes", format="%g")},
+                       "#": st.column_config.NumberColumn("#", width="small")},
     )
     upcoming = plan.next_step(attempted)
     if upcoming is None:

@@ -80,6 +80,16 @@ def start(svc: InterviewService, case_id: str, level: str) -> None:
     st.rerun()
 
 
+def resume_unfinished(svc: InterviewService, session_id: str) -> None:
+    """Carry on a round left unfinished: its clock resumes from the last answer."""
+    if not svc.is_paused(session_id):
+        turns = svc.store.turns(session_id)
+        svc.store.set_paused(session_id, turns[-1].at_s if turns else 0.0)
+    svc.resume(session_id)
+    open_session(session_id)
+    st.rerun()
+
+
 def choose_and_start(svc: InterviewService) -> None:
     st.title("Practice")
     st.caption(f"Runs on the {backend_label(svc)}; change it in Settings.")
@@ -113,6 +123,15 @@ def choose_and_start(svc: InterviewService) -> None:
     restore("practice_tag", tags, ANY_TAG)
     restore("practice_max_min", range(3, longest + 1), longest)
     restore("practice_fit_level", (True, False), False)
+
+    unfinished = next((s for s in svc.history(user_id(), limit=20) if s.status == "active"), None)
+    if unfinished is not None and unfinished.case_id in svc.catalog.cases:
+        with st.container(border=True):
+            title = svc.catalog.cases[unfinished.case_id].title
+            st.markdown(f"**Unfinished:** {plain(title)} (started {unfinished.created_at[:16].replace('T', ' ')} "
+                        "UTC). Resume it, or see it in Review to end or discard it.")
+            if st.button("Resume it", key="practice_resume_unfinished", icon=":material/play_arrow:"):
+                resume_unfinished(svc, unfinished.id)
 
     level = st.selectbox("Target level", LEVELS, key="practice_level", on_change=keep, args=("practice_level",),
                          help="Scores are judged against the bar for this level. The default is set in "
@@ -251,8 +270,7 @@ def confirm_end(session_id: str) -> None:
         st.rerun()
 
 
-def round_controls(svc: InterviewService, session_id: str) -> None:
-    row = st.container(horizontal=True, gap="small", key="round_controls")
+def round_controls(svc: InterviewService, session_id: str, row: DeltaGenerator) -> None:
     if svc.is_paused(session_id):
         if row.button("Resume", key="practice_resume", icon=":material/play_arrow:"):
             svc.resume(session_id)
@@ -360,7 +378,7 @@ def run_session(svc: InterviewService, session_id: str) -> None:
 
     active = view.session.status == "active"
     if active:
-        answer = st.chat_input("Your answer (Enter sends, Shift+Enter for a new line)", key="practice_answer",
+        answer = st.chat_input("Your answer (Enter sends)", key="practice_answer",
                                max_chars=MAX_ANSWER_CHARS)
         if answer and answer.strip():
             answer_turn(svc, session_id, answer, before=view.turns)  # stored before anything is drawn
@@ -373,19 +391,20 @@ def run_session(svc: InterviewService, session_id: str) -> None:
             phase_plan(session_id)
     else:
         st.title(plain(view.case.title))
-    info, new = st.columns([4, 1], vertical_alignment="center")
-    info.caption(
+    st.caption(
         f"{KIND_LABELS[view.case.kind]} · level {view.session.level} · {backend_label(svc)} · "
         f"session {view.session.id}"
     )
-    if new.button("New interview", key="practice_new", icon=":material/add:",
-                  help="Leave this round (it is paused and stays in Review, where you can resume it)."):
+    row = st.container(horizontal=True, gap="small", key="round_controls")
+    if active:
+        round_controls(svc, session_id, row)
+    if row.button("New interview", key="practice_new", icon=":material/add:",
+                  help="Leave this round: it is paused and kept, and you can resume it later."):
         if active:
             svc.pause(session_id)
         close_session()
         st.rerun()
     if active:
-        round_controls(svc, session_id)
         fallback_banner(view.turns)
 
     talk, pad = st.columns([3, 2])

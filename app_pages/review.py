@@ -128,9 +128,9 @@ def unfinished(svc: InterviewService, session: SessionInfo, state: str) -> None:
              "in progress": "is still running"}[state]
     st.warning(
         f"This round {words}: {answers} answer{'s' if answers != 1 else ''}, last at "
-        f"{clock(left_at)} of {view.state.round_budget_s / 60:g} minutes, in "
-        f"{plain(view.state.phase.title)}. Resume it where you left off, end it and get the "
-        "feedback now, or discard it.",
+        f"{clock(left_at)} of {view.state.round_budget_s / 60:g} minutes"
+        + (f", in {plain(view.state.phase.title)}" if len(view.state.phases) > 1 else "")
+        + ". Resume it where you left off, end it and get the feedback now, or discard it.",
         icon=":material/pending:",
     )
     row = st.container(horizontal=True, gap="small")

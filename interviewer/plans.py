@@ -36,10 +36,12 @@ class Plan(_Strict):
 
     def schedule(self, start: date, days: int | None = None) -> list[date]:
         """A due date per step: the steps spread evenly over `days` (the plan's own by default,
-        else one a day) from `start`; the last step is due on the last day."""
+        else one a day) from `start`: the first is due on the first day, the last on the last."""
         span = days or self.days or len(self.steps)
         count = len(self.steps)
-        return [start + timedelta(days=math.ceil((number + 1) * span / count) - 1) for number in range(count)]
+        if count == 1:
+            return [start + timedelta(days=span - 1)]
+        return [start + timedelta(days=math.floor(number * (span - 1) / (count - 1))) for number in range(count)]
 
     def progress(self, attempted: set[str]) -> tuple[int, int]:
         """(steps done, steps in all)."""
@@ -83,24 +85,20 @@ def load_plans(path: Path = DEFAULT_PLANS_PATH, catalog: Catalog | None = None) 
 
 @dataclass(frozen=True)
 class Pace:
-    due: int  # steps due by the day asked about
+    overdue: int  # steps due before the day asked about and not attempted
+    today: int  # steps due on that day and not attempted
     done: int  # steps attempted (whenever)
-    done_of_due: int  # of the steps due, how many are attempted
-
-    @property
-    def behind(self) -> int:
-        return self.due - self.done_of_due
 
     def text(self) -> str:
-        if self.due == 0:
-            return "Nothing is due yet."
-        if self.behind <= 0:
-            return f"On track: all {self.due} case{'s' if self.due != 1 else ''} due so far attempted."
-        return (f"Behind by {self.behind}: {self.done_of_due} of the {self.due} case"
-                f"{'s' if self.due != 1 else ''} due so far attempted.")
+        if self.overdue:
+            return f"Behind by {self.overdue} case{'s' if self.overdue != 1 else ''}."
+        if self.today:
+            return f"On track: {self.today} case{'s' if self.today != 1 else ''} due today."
+        return "On track."
 
 
 def pace(plan: Plan, dates: list[date], attempted: set[str], today: date) -> Pace:
-    due = [step for step, when in zip(plan.steps, dates, strict=True) if when <= today]
-    return Pace(len(due), sum(step.case in attempted for step in plan.steps),
-                sum(step.case in attempted for step in due))
+    """Where the candidate stands on the schedule on `today`."""
+    open_steps = [when for step, when in zip(plan.steps, dates, strict=True) if step.case not in attempted]
+    return Pace(sum(when < today for when in open_steps), sum(when == today for when in open_steps),
+                len(plan.steps) - len(open_steps))

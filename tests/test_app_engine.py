@@ -328,3 +328,22 @@ def test_extra_time_on_a_one_phase_drill_lengthens_the_round(make_service):
     before = service.view(session.id).round_remaining_s
     service.extend_time(session.id, 5)
     assert service.view(session.id).round_remaining_s == before + 300
+
+
+def test_a_plan_schedule_spreads_its_cases_from_the_first_day_to_the_last(catalog: Catalog):
+    from datetime import date
+
+    from interviewer.plans import pace
+
+    plan = next(p for p in load_plans(catalog=catalog) if p.days and p.days > 1)
+    start = date(2026, 3, 2)
+    dates = plan.schedule(start)
+    assert dates[0] == start and (dates[-1] - start).days == plan.days - 1
+    assert dates == sorted(dates)
+    assert plan.schedule(start, days=1) == [start] * len(plan.steps)  # the night before
+    second = plan.steps[1].case
+    on_day_one = pace(plan, dates, set(), start)
+    assert on_day_one.overdue == 0 and on_day_one.today >= 1 and on_day_one.text().startswith("On track")
+    late = pace(plan, dates, {second}, dates[-1])
+    assert late.overdue == sum(d < dates[-1] for d in dates) - 1 and late.done == 1
+    assert "Behind by" in late.text()

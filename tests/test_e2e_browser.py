@@ -73,10 +73,11 @@ def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
         """() => Math.max(document.documentElement.scrollHeight, ...[...document.querySelectorAll(
                    '[data-testid="stMain"], [data-testid="stAppScrollToBottomContainer"]')]
                    .map(e => e.scrollHeight))""")
-    page.evaluate("""() => document.querySelectorAll('[data-testid="stMain"], '
-                  + '[data-testid="stAppScrollToBottomContainer"]').forEach(e => e.scrollTo(0, 0))""")
+    page.evaluate("""() => { document.querySelectorAll('[data-testid="stMain"], '
+                  + '[data-testid="stAppScrollToBottomContainer"]').forEach(e => e.scrollTo(0, 0));
+                  document.querySelectorAll('.st-key-transcript').forEach(e => e.scrollTo(0, e.scrollHeight)); }""")
     page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(tall), 5000))})
-    page.wait_for_timeout(400)
+    page.wait_for_timeout(1500)  # tables and charts draw once they are in view
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
     page.set_viewport_size(size)
     page.wait_for_timeout(200)
@@ -134,9 +135,14 @@ def selected(page, label: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def in_view(page, locator) -> bool:  # type: ignore[no-untyped-def]
-    box = locator.bounding_box()
+    """Wholly inside the viewport (asked a few times: the ticking clock redraws its element)."""
     height = page.viewport_size["height"]
-    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
+    for _ in range(8):
+        box = locator.bounding_box()
+        if box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height:
+            return True
+        page.wait_for_timeout(250)
+    return False
 
 
 def scroll_main(page, dy: int) -> int:  # type: ignore[no-untyped-def]
@@ -176,6 +182,7 @@ def test_an_offline_drill_typed_scored_reviewed_and_exported(page, app_url: str)
     page.get_by_role("heading", name="Review").wait_for()
     page.get_by_text("Progress per criterion").wait_for()
     page.get_by_text("The chart appears once two interviews are scored").wait_for()  # no empty chart
+    shot(page, "review")
     with page.expect_download() as download:
         page.get_by_role("button", name="Export HTML (print to PDF)").click()
     saved = ARTIFACTS / "report.html"
@@ -322,6 +329,7 @@ def test_a_new_users_path_through_every_page(browser, app_url: str) -> None:  # 
 
         choose(page, "Target level", "senior")
         choose(page, "Kind", "System design")
+        shot(page, "practice")
         page.get_by_role("button", name="Start", exact=True).click()
         settle(page)
         header = page.locator("#round-left")
@@ -357,7 +365,6 @@ def test_a_new_users_path_through_every_page(browser, app_url: str) -> None:  # 
         page.get_by_role("button", name="Start", exact=True).wait_for()
         assert "senior" in selected(page, "Target level")
         assert "System design" in selected(page, "Kind")
-        shot(page, "practice")
 
         page.goto(f"{app_url}/review")
         settle(page)
@@ -383,7 +390,7 @@ def test_a_new_users_path_through_every_page(browser, app_url: str) -> None:  # 
         page.get_by_role("button", name="Open in Review").click()
         settle(page)
         page.get_by_text("Per criterion, against the bar at senior").wait_for()
-        shot(page, "review")
+        shot(page, "review-system-design")
         for label, name in (("Export Markdown", "report.md"), ("Export JSON", "report.json"),
                             ("Export HTML (print to PDF)", "report.html")):
             with page.expect_download() as download:
@@ -438,6 +445,8 @@ def test_every_page_reads_at_phone_width(browser, app_url: str) -> None:  # type
         header = page.locator("#round-left")
         assert in_view(page, header)
         shot(page, "phone-practice-round")
+        end_round(page)
+        page.get_by_text("Feedback").first.wait_for()
         for name in ("review", "plans", "library", "settings"):
             page.goto(f"{app_url}/{name}")
             settle(page)
