@@ -31,6 +31,8 @@ turn's prompt holds the previous reply):
         put the replies in S, run the pass again; done when a pass reports no pending round.
     .venv/bin/python bench/listening.py --llm replay --responses S
         runs every round on stored replies only and checks them; a missing reply fails loudly.
+LISTENING_ENGINE=DIR runs the practice command of another checkout (say, a `git worktree` of an older
+commit) on this checkout's cases, to compare engines on the same rounds.
 Grading in these runs uses the offline scorer (INTERVIEWER_PRACTICE_GRADER=offline): the bench
 measures the interviewer, not the grader.
 """
@@ -121,7 +123,10 @@ def run_round(path: Path, llm_url: str | None = None, stop_at_fallback: bool = F
                        INTERVIEWER_LLM_TIMEOUT="20")
             if stop_at_fallback:
                 env["INTERVIEWER_PRACTICE_STOP_AT_FALLBACK"] = "1"
-        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, timeout=900)
+        engine = Path(os.environ.get("LISTENING_ENGINE", ROOT))  # another checkout's engine, to compare
+        if engine != ROOT:
+            command += ["--cases-dir", str(ROOT / "cases"), "--rubrics-dir", str(ROOT / "rubrics")]
+        done = subprocess.run(command, capture_output=True, text=True, cwd=engine, env=env, timeout=900)
         if done.returncode != 0:
             raise RuntimeError(f"{path.name}: practice exited {done.returncode}: {done.stderr.strip()[-600:]}")
         result: dict[str, Any] = json.loads(done.stdout)

@@ -52,6 +52,8 @@ def match_clarification(case: AnyCase, question: str, embedder: object | None = 
 def _time_note(state: RoundState, now_s: float) -> str:
     remaining = state.phase_remaining_s(now_s)
     if not state.nudged_phase and remaining <= (1 - NUDGE_AT_SHARE) * state.phase_budget_s():
+        if len(state.phases) == 1:
+            return f"About {minutes_text(max(0.0, remaining))} left."
         return f"About {minutes_text(max(0.0, remaining))} left for {state.phase.title.lower()}."
     return ""
 
@@ -120,9 +122,6 @@ class _Turn:
     def decide(self, lead: Lead = "") -> Move:
         state, current = self.state, self.current
         last = state.is_last_phase
-        pushback = pushback_move(state, self.heard, state.phase.id)
-        if pushback is not None:
-            return replace(pushback, lead=lead)
         spoken = spoken_phase(self.views, self.heard)
         if spoken is not None and spoken > current.index:
             return self.phase_change(spoken, "ahead", lead)
@@ -130,6 +129,9 @@ class _Turn:
             if last:
                 return Move("wrap_up", state.phase.id, reason="time")
             return self.phase_change(current.index + 1, "time", lead)
+        pushback = pushback_move(state, self.heard, state.phase.id)
+        if pushback is not None:
+            return replace(pushback, lead=lead)
         moves = self.probes(current.criteria, state.phase.id)
         # A covered phase still gets its unanswered follow-ups; the interviewer's own presses wait.
         if not last and covered(current, self.heard) and not (moves and moves[0].follow_up):

@@ -33,7 +33,9 @@ _INTERVIEW_ASKS: tuple[tuple[InterviewAsk, re.Pattern[str]], ...] = (
     ("time", re.compile(
         r"\b(how (much|long) (time|longer)|how many minutes|time (do we have |do i have |is )?left|"
         r"minutes left|how are we (doing )?(on|for) time|time check|am i (running )?(over|out of) time|"
-        r"running (long|over)|how long (do|have) (i|we) (got|have)?)", re.IGNORECASE)),
+        r"running (long|over)|how long (do|have) (i|we) (got|have)?|am i on (track|schedule)|"
+        r"on (track|schedule) for time|how('?s| is) (my |the )?(time|pace|pacing)|"
+        r"how am i doing (on|for) time)", re.IGNORECASE)),
     ("pause", re.compile(
         r"\b((can|could|may) i (take|have|get) (a|one) (minute|moment|second|sec|few (seconds|minutes))|"
         r"give me (a|one) (minute|moment|second|sec)|mind if i (take a|think for a)|"
