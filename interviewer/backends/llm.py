@@ -31,9 +31,10 @@ import openai
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from interviewer.backends import TurnContext
-from interviewer.backends.offline import OfflineGrader, opening_text
+from interviewer.backends.offline import OfflineGrader, opening_text, probe_words
 from interviewer.models import AnyCase, Criterion, CriterionScore, Level, Rubric, ScoreCard, Turn
 from interviewer.policy import PHASE_COVERED, Move
+from interviewer.policy.moves import Substitution
 from interviewer.prompts import render
 from interviewer.scoring import improvement_actions, overall_score, verdict
 from interviewer.session import minutes_text
@@ -317,14 +318,46 @@ def interviewer_prefix(case: AnyCase, rubric: Rubric) -> str:
     return render("interviewer_system.j2") + "\n" + brief
 
 
+_REASONS = {
+    "time": "time is up",
+    "covered": "it is covered",
+    "ahead": "the candidate has moved ahead to the next one",
+    "asked": "the candidate asked to move on",
+    "ended": "the candidate ended the round",
+    "exhausted": "there is nothing more to probe here",
+}
+
+
 def _move_values(move: Move, context: TurnContext) -> dict[str, Any]:
     rubric, state = context.rubric, context.state
+
+    def title(phase_id: str) -> str:
+        return next(p.title for p in state.phases if p.id == phase_id)
+
     values: dict[str, Any] = {
         "kind": move.kind,
         "criterion": rubric.criterion(move.criterion).title if move.criterion else "",
         "follow_up": move.follow_up.ask if move.follow_up else "",
         "time_note": move.time_note,
         "reason": move.reason,
+        "reason_text": _REASONS.get(move.reason, "everything has been asked"),
+        "lead": move.lead,
+        "ask": move.ask,
+        "style": move.style,
+        "quote": inert(move.quote, 400) if move.quote else "",
+        "misconception": (
+            {"claim": move.misconception.claim, "correction": move.misconception.correction}
+            if move.misconception else None
+        ),
+        "carries_probe": move.carries_probe,
+        "probe_text": probe_words(move, context) if move.carries_probe and move.follow_up is None else "",
+        "last_question": state.last_question or (state.spoken[0] if state.spoken else ""),
+        "skipped": [title(p) for p in move.skipped],
+        "alternatives": [
+            {"criterion": rubric.criterion(a.criterion).title if a.criterion else "",
+             "text": inert(probe_words(a, context), 600)}
+            for a in move.alternatives
+        ] if move.follow_up is not None else [],
         "fact": None,
         "next_phase": None,
     }
@@ -334,6 +367,29 @@ def _move_values(move: Move, context: TurnContext) -> dict[str, Any]:
         upcoming = next(p for p in state.phases if p.id == move.phase)
         values["next_phase"] = {"title": upcoming.title, "minutes": minutes_text(upcoming.minutes * 60)}
     return values
+
+
+_MARKER = re.compile(r"^\s*\[(ALT\s*(\d+)|SKIP)\]\s*", re.IGNORECASE)
+_MARKER_MAX = 12  # characters to hold back while a reply might still be starting with a marker
+
+
+def substitution(move: Move, marker: re.Match[str]) -> Substitution | None:
+    """The move a reply's leading [ALT n] / [SKIP] marker chose instead of the given one."""
+    from dataclasses import replace
+
+    if move.follow_up is None:
+        return None
+    if marker.group(2) is not None:
+        number = int(marker.group(2))
+        if not 1 <= number <= len(move.alternatives):
+            return None
+        chosen = move.alternatives[number - 1]
+        if move.kind == "phase_change":
+            chosen = replace(chosen, kind="phase_change", phase=move.phase, reason=move.reason, lead=move.lead,
+                             left_phase=move.left_phase, skipped=move.skipped)
+        return Substitution(replace(chosen, time_note=move.time_note, lead=move.lead), f"alternative {number}")
+    # skipped: the follow-up counts as asked (the candidate answered it), the words are the model's own
+    return Substitution(replace(move, follow_up=None, style="deeper", alternatives=()), "skipped follow-up")
 
 
 def _transcript(turns: Sequence[Turn]) -> tuple[list[dict[str, str]], str]:
@@ -416,17 +472,37 @@ class LlmInterviewer:
         parts: list[str] = []
         finished = False
         usage: Any = None
+        # A reply may open with [ALT n] or [SKIP] (the model used an alternative, or skipped a
+        # follow-up the candidate had answered): held back until it is clear, never shown.
+        pending, decided = "", False
         with stream:
             for chunk in stream:
                 if getattr(chunk, "usage", None) is not None:
                     usage = chunk.usage
                 for choice in chunk.choices or []:
                     text = choice.delta.content if choice.delta is not None else None
-                    if text:
+                    if text and decided:
                         parts.append(text)
                         yield text
+                    elif text:
+                        pending += text
+                        marker = _MARKER.match(pending)
+                        if marker is not None:
+                            chosen = substitution(move, marker)
+                            if chosen is not None:
+                                yield chosen
+                            pending, decided = pending[marker.end() :], True
+                        elif len(pending) >= _MARKER_MAX or not pending.lstrip().startswith("["):
+                            decided = decided or bool(pending.strip())
+                        if decided and pending:
+                            parts.append(pending)
+                            yield pending
+                            pending = ""
                     if choice.finish_reason:
                         finished = True
+        if pending:
+            parts.append(pending)
+            yield pending
         self.calls.append(_usage_record("turn", _chars(messages), prefix_chars, usage))
         if not finished:
             raise LlmReplyError("the reply stream ended before the model finished (truncated)")

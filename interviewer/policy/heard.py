@@ -3,6 +3,7 @@ once per turn, read per key point (heard at all, heard in the latest answer, wit
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -61,9 +62,13 @@ class Heard:
         )
 
     def earns_credit(self, sentence: str) -> bool:
-        """The sentence is the quote that earned some key point (of any criterion) its credit."""
+        """The sentence is the quote that earned some key point (of any criterion) its credit, and says
+        it the same way round: "gaps are never filled" is a key point, "I'd fill the gaps" resembles it
+        in its words but says the opposite."""
         return any(
-            m.quote == sentence and m.credit >= HEARD for found in self.evidence.values() for m in found.matches
+            m.quote == sentence and m.credit >= HEARD and negated(m.point) == negated(sentence)
+            for found in self.evidence.values()
+            for m in found.matches
         )
 
     def quote_for(self, criterion: str, avoid: Sequence[str] = ()) -> str | None:
@@ -77,6 +82,16 @@ class Heard:
             if match.quote and not any(short_quote(match.quote) in said for said in avoid):
                 return match.quote
         return None
+
+
+_NEGATION = re.compile(
+    r"\b(not|never|no|without|cannot|rather than|instead of|nor)\b|n't\b", re.IGNORECASE
+)
+
+
+def negated(text: str) -> bool:
+    """An odd number of negations: the sentence says the opposite of its plain words."""
+    return len(_NEGATION.findall(text)) % 2 == 1
 
 
 def short_quote(quote: str, most: int = 16) -> str:
