@@ -63,12 +63,12 @@ def main() -> None:
             {
                 "#": number,
                 "Due": when.isoformat(),
-                "Stage": step.stage,
                 "Case": svc.catalog.cases[step.case].title,
-                "Kind": f"{KIND_LABELS[svc.catalog.cases[step.case].kind]} · "
-                        f"{svc.catalog.cases[step.case].duration_min:g} min",
                 "Done": done_on[step.case].isoformat() if step.case in done_on else
                 ("overdue" if when < today else "today" if when == today else ""),
+                "Kind": f"{KIND_LABELS[svc.catalog.cases[step.case].kind]} · "
+                        f"{svc.catalog.cases[step.case].duration_min:g} min",
+                "Stage": step.stage,
             }
             for number, (step, when) in enumerate(zip(plan.steps, dates, strict=True), 1)
         ],

@@ -188,7 +188,7 @@ def report(svc: InterviewService, card: ScoreCard, session: SessionInfo, case: A
         with st.container(border=True):
             st.markdown("**Next time: three things to do**" if len(card.actions) == 3 else "**Next time**")
             st.markdown("\n".join(f"{i}. {plain(a)}" for i, a in enumerate(card.actions[:3], 1)))
-    st.markdown(f"#### Per criterion, against the bar at {card.level}")
+    st.subheader(f"Per criterion, against the bar at {card.level}", anchor=False)
     st.caption("Levels: " + " · ".join(f"{n} {name}" for n, name in LEVEL_NAMES.items()) +
                ". Each level cites your own words.")
     rubric = svc.catalog.rubric_for(case) if case else None
@@ -221,7 +221,7 @@ def session_detail(svc: InterviewService, session_id: str, state: str) -> None:
     if case is not None:
         end = session.duration_s if session.duration_s is not None else (turns[-1].at_s if turns else 0.0)
         if len(case.plan()) > 1:
-            st.markdown("#### Time per phase")
+            st.subheader("Time per phase", anchor=False)
             ran = with_phase_extensions(case, svc.store.phase_extensions(session_id))
             current = svc.view(session_id).state.phase.id if session.status == "active" else None
             rows = phase_rows(ran, turns, end, svc.store.time_extension_s(session_id), current)

@@ -47,7 +47,9 @@ def phase_rows(
     case: AnyCase, turns: Sequence[Turn], end_s: float, time_extension_s: float = 0.0,
     current: str | None = None,
 ) -> list[dict[str, object]]:
-    """One row per phase: budget and time used, in minutes (extensions go to the last phase)."""
+    """One row per phase: budget and time used, in minutes. Pass the case as the round ran it
+    (service.with_phase_extensions) for extra time per phase; time_extension_s is the old
+    per-round extension, which went to the last phase."""
     plan = case.plan()
     used = time_per_phase(case, turns, end_s)
     ids = [p.id for p in plan]

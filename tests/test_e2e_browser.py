@@ -63,11 +63,19 @@ def page(browser, app_url: str):  # type: ignore[no-untyped-def]
     context.close()
 
 
-def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    """The whole page: Streamlit scrolls inside its own container, so the viewport grows to the
-    content's height for the picture and then returns to its size."""
+def shot(page, name: str, whole: bool = False, top: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """The first screen of the page, as a visitor sees it (the README's pictures); whole=True: the
+    whole page (Streamlit scrolls inside its own container, so the viewport grows to the content's
+    height for the picture and then returns to its size)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(800)
+    if not whole:
+        if top:
+            page.evaluate("""() => document.querySelectorAll('[data-testid="stMain"], '
+                          + '[data-testid="stAppScrollToBottomContainer"]').forEach(e => e.scrollTo(0, 0))""")
+            page.wait_for_timeout(200)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+        return
     size = page.viewport_size
     tall = page.evaluate(
         """() => Math.max(document.documentElement.scrollHeight, ...[...document.querySelectorAll(
@@ -182,7 +190,11 @@ def test_an_offline_drill_typed_scored_reviewed_and_exported(page, app_url: str)
     page.get_by_role("heading", name="Review").wait_for()
     page.get_by_text("Progress per criterion").wait_for()
     page.get_by_text("The chart appears once two interviews are scored").wait_for()  # no empty chart
+    page.get_by_role("heading", name="Bias-variance").first.scroll_into_view_if_needed()
+    page.evaluate("""() => { const m = document.querySelector('[data-testid="stMain"]');
+                             if (m) m.scrollBy(0, -10); }""")
     shot(page, "review")
+    shot(page, "review-whole", whole=True)
     with page.expect_download() as download:
         page.get_by_role("button", name="Export HTML (print to PDF)").click()
     saved = ARTIFACTS / "report.html"
@@ -390,7 +402,7 @@ def test_a_new_users_path_through_every_page(browser, app_url: str) -> None:  # 
         page.get_by_role("button", name="Open in Review").click()
         settle(page)
         page.get_by_text("Per criterion, against the bar at senior").wait_for()
-        shot(page, "review-system-design")
+        shot(page, "review-system-design", whole=True)
         for label, name in (("Export Markdown", "report.md"), ("Export JSON", "report.json"),
                             ("Export HTML (print to PDF)", "report.html")):
             with page.expect_download() as download:
@@ -506,6 +518,6 @@ def test_settings_test_connection_and_the_fallback_banner(browser, app_url: str)
             type_answer(page, "I would begin with a baseline and the decision it serves.")
             page.get_by_text("The model endpoint failed").wait_for(timeout=90_000)
             assert page.get_by_text("The model endpoint failed").count() == 1
-            shot(page, "practice-fallback-banner")
+            shot(page, "practice-fallback-banner", top=True)
     finally:
         context.close()
