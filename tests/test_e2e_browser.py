@@ -509,12 +509,19 @@ def test_settings_test_connection_and_the_fallback_banner(browser, app_url: str)
             url.fill(stub.base_url)
             url.press("Enter")
             settle(page)
-            stub.default = Reply(status=500, error_message="the model fell over")
             # the sidebar link keeps this browser session (and its settings); a new page load would not
             page.get_by_test_id("stSidebarNav").get_by_text("Practice").click()
             settle(page)
             page.get_by_role("button", name="Start", exact=True).click()
             settle(page)
+            stub.enqueue(Reply(content="What would you measure first?", delay_s=4.0))  # a slow model
+            box = page.get_by_test_id("stChatInputTextArea")
+            box.fill("First I would ask what decision the model serves.")
+            box.press("Enter")
+            page.get_by_text("The interviewer is thinking…").wait_for(timeout=20_000)  # while it waits
+            page.get_by_text("What would you measure first?").wait_for(timeout=30_000)
+            settle(page)
+            stub.default = Reply(status=500, error_message="the model fell over")
             type_answer(page, "I would begin with a baseline and the decision it serves.")
             page.get_by_text("The model endpoint failed").wait_for(timeout=90_000)
             assert page.get_by_text("The model endpoint failed").count() == 1
