@@ -367,7 +367,7 @@ def main() -> None:
     chosen = st.selectbox(
         "Session",
         list(by_id),
-        format_func=lambda i: f"{when(by_id[i])} · {title(by_id[i].case_id)} · {states[i]}",
+        format_func=lambda i: f"{when(by_id[i])} · {title(by_id[i].case_id)} · {states[i]} · {i}",
         key="review_session",
     )
     session_detail(svc, chosen, states[chosen])
