@@ -21,6 +21,7 @@ answer | fact:<topic> | known:<words the prompt states> | no_fact | interview | 
 
 Offline:
     .venv/bin/python bench/listening.py [--rounds 'realtime-eta*'] [--jobs 2] [--json]
+    .venv/bin/python bench/listening.py --facts    (the fact matcher on tests/rounds/fact-questions.json)
 
 The model interviewer, through bench/model_server.py (one pass per interviewer turn, because each
 turn's prompt holds the previous reply):
@@ -339,6 +340,26 @@ def report(results: Sequence[RoundResult], as_json: bool) -> None:
                 print(f"  {r.name} {check}: {detail}")
 
 
+def fact_accuracy(path: Path = ROUNDS / "fact-questions.json") -> int:
+    """How many of the stored case questions get the fact they should (or a refusal): the set the
+    fact matcher's weights and threshold were chosen on (interviewer/policy/facts.py)."""
+    from interviewer.policy.facts import BRIEF, match_fact
+
+    catalog = load_catalog()
+    grader = OfflineGrader()
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    wrong = 0
+    for row in rows:
+        found = match_fact(catalog.case(row["case"]), row["question"], grader.embedder)
+        got = found.fact.topic if found.fact else None
+        if got != row["topic"]:
+            wrong += 1
+            said = f"{BRIEF}: {found.fact.answer[:50]}" if got == BRIEF and found.fact else got
+            print(f"  {found.score:.3f} expected {row['topic']!r}, got {said!r}: {row['question']}")
+    print(f"fact questions: {len(rows) - wrong} of {len(rows)} answered from the right fact or refused")
+    return 0 if wrong == 0 else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", default="*", help="glob over round names (file stems)")
@@ -347,7 +368,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--llm", choices=["pass", "replay"], default=None)
     parser.add_argument("--requests", type=Path, default=None, help="where new requests are stored (pass)")
     parser.add_argument("--responses", type=Path, default=None, help="stored replies (pass, replay)")
+    parser.add_argument("--facts", action="store_true", help="only the fact matcher on fact-questions.json")
     args = parser.parse_args(argv)
+    if args.facts:
+        return fact_accuracy()
     paths = round_files(args.rounds)
     if not paths:
         print(f"no rounds match {args.rounds!r} in {ROUNDS}", file=sys.stderr)

@@ -351,3 +351,11 @@ def test_kept_rounds_close_at_end_and_answer_interview_questions_as_such(
     result = check_round(path.stem, case, catalog, grader, rows, turns)
     for check in ("after_end", "interview_as_case", "repeated_question", "covered_phase_asked"):
         assert result.count(check) == 0, result.violations
+
+
+def test_a_model_reply_that_quotes_the_candidates_own_key_point_is_no_leak(llm_service: Any) -> None:
+    said = FRAMING.split(". ")[0]  # the candidate says a key point in its own words, verbatim
+    service, _ = llm_service(lambda body: Reply(content=f"You said {said.lower()}. What changes at 20 calls a shift?"))
+    session = service.start(DESIGN)
+    turn = say(service, session.id, FRAMING, 60)
+    assert turn.source.startswith("openai") and said.lower() in turn.text

@@ -270,13 +270,17 @@ def hidden_texts(case: AnyCase, rubric: Rubric) -> list[str]:
     return texts
 
 
-def hidden_text_leak(reply: str, case: AnyCase, rubric: Rubric) -> str | None:
+def hidden_text_leak(
+    reply: str, case: AnyCase, rubric: Rubric, candidate_words: Sequence[str] = ()
+) -> str | None:
     """The hidden text the reply repeats (LEAK_WORDS consecutive words of it, or all of a shorter
-    one), unless those words also stand in what the candidate may see: the prompt, the clarification
-    facts and the authored follow-ups. None when the reply leaks nothing."""
+    one), unless those words also stand in what the candidate may see or has said: the prompt, the
+    clarification facts, the authored follow-ups and the candidate's own words (quoting them back
+    reveals nothing). None when the reply leaks nothing."""
     said = _words(reply)
     visible = " ".join(
-        [case.prompt, *(c.answer for c in case.clarifications), *(f.ask for f in case.follow_ups)]
+        [case.prompt, *(c.answer for c in case.clarifications), *(f.ask for f in case.follow_ups),
+         *candidate_words]
     )
     visible_words = _words(visible)
     for hidden in hidden_texts(case, rubric):
@@ -509,7 +513,8 @@ class LlmInterviewer:
         reply = "".join(parts).strip()
         if not reply:
             raise LlmReplyError("the model returned an empty reply")
-        leaked = hidden_text_leak(reply, context.case, context.rubric)
+        own_words = [t.text for t in context.turns if t.role == "candidate"]
+        leaked = hidden_text_leak(reply, context.case, context.rubric, own_words)
         if leaked is not None:
             log.warning("model reply repeated hidden case text; the offline interviewer answers instead")
             raise LlmReplyError("the reply repeated hidden key-point or rubric text")

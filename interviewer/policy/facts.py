@@ -52,6 +52,21 @@ def _cosine(a: np.ndarray | None, b: np.ndarray | None) -> float:
     return float(a @ b) if a is not None and b is not None else 0.0
 
 
+# Supply-chain words a candidate uses for what a case's fact topics name otherwise: the question is
+# read with the topic's word added (for the words part of the score only).
+SYNONYMS = {
+    r"\bstock[- ]?outs?\b|\bout of stock\b|\bOOS\b|\bshort[- ]?ships?\b": "shortages",
+    r"\blate (deliveries|arrivals|trucks)\b|\bpunctual": "on-time",
+    r"\bhaulier|\btrucking compan|\b3PL\b|\bLSP\b": "carriers",
+    r"\bpenalt|\bchargebacks?\b|\bdeductions?\b": "fines",
+}
+
+
+def _expanded(question: str) -> str:
+    extra = [word for pattern, word in SYNONYMS.items() if re.search(pattern, question, re.IGNORECASE)]
+    return " ".join([question, *extra])
+
+
 def _same_word(a: str, b: str) -> bool:
     return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
 
@@ -62,7 +77,7 @@ def score_facts(case: AnyCase, question: str, embedder: TokenEmbedder) -> list[f
     if not facts or not question.strip():
         return [0.0] * len(facts)
     prompt_stems = set(content_stems(case.prompt))
-    asked = [s for s in dict.fromkeys(content_stems(question)) if s not in prompt_stems]
+    asked = [s for s in dict.fromkeys(content_stems(_expanded(question))) if s not in prompt_stems]
     texts: list[str] = [question]
     spans: list[tuple[int, int, int]] = []  # per fact: topic index, first and end sentence index
     for fact in facts:
