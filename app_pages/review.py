@@ -275,12 +275,17 @@ def session_detail(svc: InterviewService, session_id: str, state: str) -> None:
 def progress_chart(rows: list[dict[str, object]]) -> alt.Chart:
     frame = pd.DataFrame(rows).dropna(subset=["level"])
     frame["date"] = frame["date"].astype(str).str.replace("T", " ").str[:16]
+    # Levels are whole numbers, so criteria at the same level would hide each other: each criterion
+    # is drawn a hair above or below the level (the tooltip gives the level itself).
+    names = sorted(frame["criterion"].unique())
+    spread = {name: (i - (len(names) - 1) / 2) * min(0.08, 0.5 / max(1, len(names))) for i, name in enumerate(names)}
+    frame["drawn"] = frame["level"] + frame["criterion"].map(spread)
     chart: alt.Chart = (
         alt.Chart(frame)
         .mark_line(point=alt.OverlayMarkDef(size=60))
         .encode(
             x=alt.X("attempt:O", title="Attempt", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("level:Q", title="Level (1-4)", scale=alt.Scale(domain=[1, 4]),
+            y=alt.Y("drawn:Q", title="Level (1-4)", scale=alt.Scale(domain=[0.7, 4.3]),
                     axis=alt.Axis(values=[1, 2, 3, 4], format="d")),
             color=alt.Color("criterion:N", title="Criterion",
                             legend=alt.Legend(orient="bottom", columns=2, labelLimit=0, symbolLimit=0)),
