@@ -16,6 +16,7 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 ANSWERS = CORPUS / "answers"
 GRADED = CORPUS / "graded.jsonl"
 PAIRS = CORPUS / "pairs"
+CONTENT = CORPUS / "content-v2"  # the library as the teacher saw it when grading
 TEACHER = "a capable model answering the project's grader prompt (version {version})"
 
 

@@ -53,18 +53,38 @@ LEVEL_C = 1.0
 # -- pairs ------------------------------------------------------------------------------------------
 
 
+CACHE = Path(__file__).resolve().parent / "corpus" / ".feature-cache"
+
+
+def _cache_key(*parts: str) -> str:
+    import hashlib
+
+    return hashlib.sha256("\x1f".join((*parts, *FEATURES)).encode()).hexdigest()[:24]
+
+
 def pair_rows(pairs: Sequence[Pair], catalog: Catalog) -> np.ndarray:
     """One feature row per pair: the utterance's best window by sentence cosine plus recall (the
-    utterances are one or two sentences, so this is nearly always the whole utterance)."""
-    embedder = shared_embedder()
+    utterances are one or two sentences, so this is nearly always the whole utterance). Rows are
+    cached on disk by content (bench/corpus/.feature-cache) to make refits quick."""
+    CACHE.mkdir(exist_ok=True)
+    cache_file = CACHE / "pairs.json"
+    cache: dict[str, list[float]] = json.loads(cache_file.read_text()) if cache_file.exists() else {}
     rows = []
     for pair in pairs:
         case = catalog.cases.get(pair.case)
-        features = point_features([pair.point], [pair.utterance], embedder, case.prompt if case else "")
-        values = features.values[0]
-        best = int(np.argmax(values[:, 2] + values[:, 0])) if len(values) else 0
-        rows.append(values[best] if len(values) else np.zeros(len(FEATURES), np.float32))
+        key = _cache_key(pair.point, pair.utterance, case.prompt if case else "")
+        if key not in cache:
+            cache[key] = [float(v) for v in _pair_row(pair, case)]
+        rows.append(cache[key])
+    cache_file.write_text(json.dumps(cache))
     return np.array(rows, np.float32)
+
+
+def _pair_row(pair: Pair, case: AnyCase | None) -> np.ndarray:
+    features = point_features([pair.point], [pair.utterance], shared_embedder(), case.prompt if case else "")
+    values = features.values[0]
+    best = int(np.argmax(values[:, FEATURES.index('sentence_cosine')] + values[:, FEATURES.index('soft_recall')])) if len(values) else 0
+    return values[best] if len(values) else np.zeros(len(FEATURES), np.float32)
 
 
 def fit_point_model(x: np.ndarray, labels: Sequence[str]) -> PointModel:
@@ -266,11 +286,115 @@ def folds_by_case(cases: Sequence[str], folds: int) -> list[set[str]]:
     return [set(ordered[i::folds]) for i in range(folds)]
 
 
+def _overlap_threshold(x: np.ndarray, labels: Sequence[str]) -> float:
+    """The word-overlap share that best separates statements from near misses and opposites."""
+    overlap = overlap_baseline_credit(x)
+    positive = np.array([label == "paraphrase" for label in labels])
+    negative = np.array([label in ("near_miss", "opposite") for label in labels])
+    best, best_accuracy = 0.5, -1.0
+    for threshold in np.linspace(0.05, 0.95, 91):
+        accuracy = (overlap[positive] >= threshold).mean() + (overlap[negative] < threshold).mean()
+        if accuracy > best_accuracy:
+            best, best_accuracy = float(threshold), float(accuracy)
+    return best
+
+
+def _overlap_levels(items: Sequence[AnswerFeatures]) -> tuple[np.ndarray, list[int | None], list[tuple[int, str]]]:
+    """The baseline's one feature per criterion: mean over its key points of the best plain word
+    overlap with any window."""
+    column = FEATURES.index("lexical_recall_plain")
+    xs, ys, where = [], [], []
+    for index, item in enumerate(items):
+        values = item.point_values.values  # type: ignore[attr-defined]
+        best = values[:, :, column].max(axis=1) if values.shape[1] else np.zeros(len(item.points))
+        for criterion in item.rubric.criteria:
+            rows = [i for i, (c, _) in enumerate(item.points) if c == criterion.id]
+            if not rows or criterion.id not in item.answer.levels:
+                continue
+            xs.append([float(np.mean(best[rows]))])
+            ys.append(item.answer.levels[criterion.id])
+            where.append((index, criterion.id))
+    return np.array(xs, np.float32), ys, where
+
+
+def _overlap_predictions(
+    train: Sequence[AnswerFeatures], test: Sequence[AnswerFeatures]
+) -> list[dict[str, object]]:
+    from sklearn.linear_model import LogisticRegression
+
+    x, y, _ = _overlap_levels(train)
+    keep = [i for i, v in enumerate(y) if v is not None]
+    model = LogisticRegression(max_iter=2000).fit(x[keep], np.array([y[i] for i in keep]))
+    xt, _, where = _overlap_levels(test)
+    predicted = model.predict(xt) if len(xt) else []
+    results: list[dict[str, object]] = [{"levels": {}, "overall": None, "verdict_scores": []} for _ in test]
+    for (index, criterion), value, row in zip(where, predicted, xt, strict=True):
+        results[index]["levels"][criterion] = None if row[0] == 0 else int(value)  # type: ignore[index]
+    for item, result in zip(test, results, strict=True):
+        scores = [
+            CriterionScore(id=c.id, title=c.title, weight=c.weight, core=c.core,
+                           level=result["levels"].get(c.id))  # type: ignore[union-attr]
+            for c in item.rubric.criteria
+        ]
+        result["overall"], result["verdict_scores"] = overall_score(scores), scores
+    return results
+
+
+def cross_validate(
+    pairs: Sequence[Pair], graded: Sequence[GradedAnswer], catalog: Catalog, folds: int
+) -> dict[str, object]:
+    """Held-out figures for the offline scorer and the word-overlap baseline, folds by case."""
+    started = time.perf_counter()
+    x_pairs = pair_rows(pairs, catalog)
+    labels = [p.label for p in pairs]
+    pair_cases = [p.case for p in pairs]
+    items = corpus_features(graded, catalog)
+    all_cases = sorted(set(pair_cases) | {i.answer.case for i in items})
+    held_credit = np.zeros(len(pairs), np.float32)
+    held_overlap = np.zeros(len(pairs), np.float32)
+    held_out: dict[int, dict[str, object]] = {}
+    baseline: dict[int, dict[str, object]] = {}
+    for test_cases in folds_by_case(all_cases, folds):
+        train_pairs = [i for i, c in enumerate(pair_cases) if c not in test_cases]
+        test_pairs = [i for i, c in enumerate(pair_cases) if c in test_cases]
+        point_model = fit_point_model(x_pairs[train_pairs], [labels[i] for i in train_pairs])
+        if test_pairs:
+            held_credit[test_pairs] = point_model.credit(x_pairs[test_pairs])
+            threshold = _overlap_threshold(x_pairs[train_pairs], [labels[i] for i in train_pairs])
+            # as a 0/1 credit: heard when the overlap reaches the fitted threshold
+            held_overlap[test_pairs] = overlap_baseline_credit(x_pairs[test_pairs]) >= threshold
+        train_items = [i for i in items if i.answer.case not in test_cases]
+        test_index = [n for n, i in enumerate(items) if i.answer.case in test_cases]
+        if train_items and test_index:
+            x_levels, y_levels, _ = level_rows(train_items, point_model)
+            level_model = fit_level_model(x_levels, y_levels)
+            test_items = [items[n] for n in test_index]
+            for n, result in zip(test_index, score_items(test_items, point_model, level_model), strict=True):
+                held_out[n] = result
+            for n, result in zip(test_index, _overlap_predictions(train_items, test_items), strict=True):
+                baseline[n] = result
+    report: dict[str, object] = {
+        "pairs": {
+            "cases": len(set(pair_cases)),
+            "offline_held_out": pair_report(held_credit, labels),
+            "word_overlap_held_out": pair_report(held_overlap, labels),
+        }
+    }
+    if held_out:
+        order = sorted(held_out)
+        report["corpus"] = {
+            "cases": len({items[n].answer.case for n in order}),
+            "offline_held_out": corpus_agreement([items[n] for n in order], [held_out[n] for n in order]),
+            "word_overlap_held_out": corpus_agreement([items[n] for n in order], [baseline[n] for n in order]),
+        }
+    report["seconds"] = round(time.perf_counter() - started)
+    return report
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--write", action="store_true", help="write the fitted JSON files")
-    parser.add_argument("--json", type=Path, default=None, help="write the held-out predictions here")
     args = parser.parse_args()
     started = time.perf_counter()
     catalog = load_catalog()
@@ -278,38 +402,12 @@ def main() -> int:
     graded = [g for g in load_graded(GRADED) if g.case in catalog.cases]
     print(f"pairs: {len(pairs)} over {len({p.case for p in pairs})} cases; graded answers: {len(graded)} "
           f"over {len({g.case for g in graded})} cases", flush=True)
+    report = cross_validate(pairs, graded, catalog, args.folds)
+    print(json.dumps(report, indent=1), flush=True)
     x_pairs = pair_rows(pairs, catalog)
     labels = [p.label for p in pairs]
     pair_cases = [p.case for p in pairs]
     items = corpus_features(graded, catalog)
-    print(f"features computed in {time.perf_counter() - started:.0f} s", flush=True)
-
-    all_cases = sorted(set(pair_cases) | {i.answer.case for i in items})
-    held_credit = np.zeros(len(pairs), np.float32)
-    held_out: dict[int, dict[str, object]] = {}
-    for test_cases in folds_by_case(all_cases, args.folds):
-        train_pairs = [i for i, c in enumerate(pair_cases) if c not in test_cases]
-        test_pairs = [i for i, c in enumerate(pair_cases) if c in test_cases]
-        point_model = fit_point_model(x_pairs[train_pairs], [labels[i] for i in train_pairs])
-        if test_pairs:
-            held_credit[test_pairs] = point_model.credit(x_pairs[test_pairs])
-        train_items = [i for i in items if i.answer.case not in test_cases]
-        test_index = [n for n, i in enumerate(items) if i.answer.case in test_cases]
-        if train_items and test_index:
-            x_levels, y_levels, _ = level_rows(train_items, point_model)
-            level_model = fit_level_model(x_levels, y_levels)
-            for n, result in zip(test_index, score_items([items[n] for n in test_index], point_model, level_model), strict=True):
-                held_out[n] = result
-
-    report: dict[str, object] = {
-        "pairs_held_out": pair_report(held_credit, labels),
-        "pairs_word_overlap_baseline": pair_report(overlap_baseline_credit(x_pairs), labels),
-    }
-    if held_out:
-        predicted = [held_out[n] for n in sorted(held_out)]
-        report["corpus_held_out"] = corpus_agreement([items[n] for n in sorted(held_out)], predicted)
-    print(json.dumps(report, indent=1), flush=True)
-
     if args.write:
         point_model = fit_point_model(x_pairs, labels)
         POINT_MODEL_FILE.write_text(json.dumps({
@@ -319,7 +417,7 @@ def main() -> int:
             "bias": round(point_model.bias, 5),
             "heard": 0.5,
             "fitted_on": {"pairs": len(pairs), "cases": len(set(pair_cases)), "C": POINT_C},
-            "held_out_by_case": report["pairs_held_out"],
+            "held_out_by_case": report["pairs"]["offline_held_out"],  # type: ignore[index]
         }, indent=1) + "\n", encoding="utf-8")
         if items:
             x_levels, y_levels, _ = level_rows(items, point_model)
@@ -334,7 +432,7 @@ def main() -> int:
                 "fitted_on": {"answers": len(items), "criteria_rows": len(y_levels),
                               "cases": len({i.answer.case for i in items}), "C": LEVEL_C,
                               "grader_prompt_version": GRADER_PROMPT_VERSION},
-                "held_out_by_case": report.get("corpus_held_out", {}),
+                "held_out_by_case": (report.get("corpus") or {}).get("offline_held_out", {}),  # type: ignore[union-attr]
             }, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {POINT_MODEL_FILE} and {LEVEL_MODEL_FILE}")
     print(f"done in {time.perf_counter() - started:.0f} s")

@@ -6,7 +6,9 @@
     # 3. replay: the real grader parses, verifies quotes and gates; the grades land in graded.jsonl
     .venv/bin/python bench/grade_corpus.py replay --responses bench/corpus/responses/grader-v2
 
-Replay fails (exit 1, listing the request keys) when any request has no stored response.
+Replay fails (exit 1, listing the request keys) when any request has no stored response. Both read
+the library from a frozen copy (bench/corpus/content-v2: cases/ and rubrics/ as they were when the
+requests were recorded), so later edits to cases/ do not change the prompts being replayed.
 `--cases a,b` limits the run to some cases.
 """
 
@@ -19,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.corpus_data import GRADED, TEACHER, CorpusAnswer, load_answers, target_level  # noqa: E402
+from bench.corpus_data import CONTENT, GRADED, TEACHER, CorpusAnswer, load_answers, target_level  # noqa: E402
 from bench.model_server import ModelServer  # noqa: E402
 from interviewer.backends.llm import GRADER_PROMPT_VERSION, OFFLINE_FALLBACK_FLAG, LlmConfig, LlmGrader  # noqa: E402
 from interviewer.catalog import Catalog, load_catalog  # noqa: E402
@@ -66,8 +68,13 @@ def main() -> int:
     parser.add_argument("--responses", type=Path)
     parser.add_argument("--cases", default="", help="comma-separated case ids (default: all)")
     parser.add_argument("--out", type=Path, default=GRADED)
+    parser.add_argument(
+        "--content", type=Path, default=CONTENT,
+        help="the cases/ and rubrics/ the requests were recorded with (a frozen copy, so later edits "
+             "to the library do not change the prompts being replayed)",
+    )
     args = parser.parse_args()
-    catalog = load_catalog()
+    catalog = load_catalog(args.content / "cases", args.content / "rubrics")
     answers = load_answers()
     if args.cases:
         wanted = set(args.cases.split(","))

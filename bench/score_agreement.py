@@ -1,28 +1,42 @@
-"""Agreement of the offline scorer with human tutors on SAF v2.0 (../shared/external/saf).
+"""How far the scorers agree with the teacher and with humans, in one run, beside a plain baseline.
 
-Each SAF question becomes a drill case whose key points are the sentences of the question's reference
-answer and whose prompt is the question text (so repeating the question earns little). Prints Spearman,
-Pearson, quadratic weighted kappa (tutor share of points binned to 1-4) and MAE per split.
-Skips cleanly when the data is absent.
+1. Corpus (bench/corpus): the offline scorer on cases held out from fitting (cross-validation by case,
+   both models refitted per fold) against the teacher's grades, and a per-criterion word-overlap
+   baseline fitted the same way.
+2. Key-point pairs: other-words statements heard, partial ones, near misses and opposite claims
+   rejected, on held-out cases, beside plain word overlap; misconception statements caught.
+3. SAF v2.0 (human tutors, ../shared/external/saf), per split: the offline scorer and plain word
+   overlap; with --llm-responses, the LLM grader on a sample, replayed from stored replies of a
+   capable model (record them first with --llm-record).
 
-    .venv/bin/python bench/score_agreement.py [--splits unseen_questions] [--limit N] [--json]
+    .venv/bin/python bench/score_agreement.py [--folds 5] [--saf-limit N] [--json]
+    .venv/bin/python bench/score_agreement.py --only saf --llm-record bench/corpus/requests/saf-v2 --saf-sample 120
+    .venv/bin/python bench/score_agreement.py --only saf --llm-responses bench/corpus/responses/saf-v2 --saf-sample 120
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import fit_scorer  # noqa: E402
+from bench.corpus_data import GRADED, PAIRS, load_graded, load_pairs  # noqa: E402
 from interviewer.backends.offline import OfflineGrader  # noqa: E402
+from interviewer.catalog import load_catalog  # noqa: E402
 from interviewer.evaluation import agreement_from_scores  # noqa: E402
-from interviewer.metrics import gold_to_level  # noqa: E402
+from interviewer.metrics import gold_to_level, spearman  # noqa: E402
 from interviewer.models import DrillCase, Rubric  # noqa: E402
 from interviewer.saf import SPLITS, SafAnswer, load_split, reference_key_points  # noqa: E402
+from interviewer.text import content_stems  # noqa: E402
 
 SAF_ZIP = Path(__file__).resolve().parents[2] / "shared" / "external" / "saf" / "SAF2_0.zip"
 
@@ -35,8 +49,13 @@ SAF_RUBRIC = Rubric(
             "title": "Correctness",
             "weight": 1.0,
             "core": True,
-            "description": "States what the reference answer states.",
-            "levels": {1: "wrong or missing", 2: "partly right", 3: "right", 4: "right and complete"},
+            "description": "States what the reference answer states, correctly.",
+            "levels": {
+                1: "Wrong, or does not address the question.",
+                2: "Partly right: some of what the reference states, or right with a substantive error.",
+                3: "Right: what the reference states, with minor gaps.",
+                4: "Right and complete.",
+            },
         }
     ],
 )
@@ -54,43 +73,134 @@ def as_drill(answer: SafAnswer) -> DrillCase:
     )
 
 
-def evaluate(split: str, grader: OfflineGrader, limit: int | None) -> dict[str, object]:
+def word_overlap(answer: SafAnswer) -> float:
+    """Plain word overlap: the share of the reference's content stems the answer uses."""
+    reference = set(content_stems(answer.reference))
+    return len(reference & set(content_stems(answer.response))) / max(1, len(reference))
+
+
+def saf_split(split: str, grader: OfflineGrader, limit: int | None) -> dict[str, Any]:
     rows = load_split(SAF_ZIP, split)[:limit]
     started = time.perf_counter()
     cards = [grader.grade(as_drill(r), SAF_RUBRIC, [r.response]) for r in rows]
+    gold_share = [r.score / r.max_score for r in rows]
     result = agreement_from_scores(
         [card.overall for card in cards],
-        [r.score / r.max_score for r in rows],
+        gold_share,
         [gold_to_level(r.score, r.max_score) for r in rows],
         [card.coverage or 0.0 for card in cards],
     )
+    result["word_overlap_spearman"] = round(spearman([word_overlap(r) for r in rows], gold_share) or 0.0, 3)
     result["seconds_per_answer"] = round((time.perf_counter() - started) / max(1, len(rows)), 4)
     return result
 
 
+def saf_llm(split: str, sample: int, record: Path | None, responses: Path | None) -> dict[str, Any]:
+    """The LLM grader on a fixed random sample of a split, through the record / replay harness."""
+    from bench.model_server import ModelServer
+    from interviewer.backends.llm import LlmConfig, LlmGrader
+
+    rows = load_split(SAF_ZIP, split)
+    rows = random.Random(13).sample(rows, min(sample, len(rows)))
+    mode = "record" if record is not None else "replay"
+    with ModelServer(mode, requests_dir=record, responses_dir=responses) as server:
+        config = LlmConfig(base_url=server.base_url, model="capable-model", max_retries=0, timeout=30)
+        grader = LlmGrader(config)
+        cards = [grader.grade(as_drill(r), SAF_RUBRIC, [r.response]) for r in rows]
+    if mode == "record":
+        return {"recorded": len(set(server.recorded)), "into": str(record)}
+    if server.misses:
+        raise SystemExit(f"{len(server.misses)} SAF request(s) had no stored response, e.g. {server.misses[0]}")
+    gold_share = [r.score / r.max_score for r in rows]
+    llm = [c.overall if not c.flags else None for c in cards]  # a fallback to offline is not the LLM
+    offline = OfflineGrader()
+    offline_scores = [offline.grade(as_drill(r), SAF_RUBRIC, [r.response]).overall for r in rows]
+    keep = [i for i, v in enumerate(llm) if v is not None]
+    return {
+        "n": len(rows),
+        "llm_scored": len(keep),
+        "llm_spearman": round(spearman([llm[i] for i in keep], [gold_share[i] for i in keep]) or 0.0, 3),  # type: ignore[misc]
+        "offline_spearman_same_rows": round(
+            spearman([offline_scores[i] or 1.0 for i in keep], [gold_share[i] for i in keep]) or 0.0, 3
+        ),
+        "word_overlap_spearman_same_rows": round(
+            spearman([word_overlap(rows[i]) for i in keep], [gold_share[i] for i in keep]) or 0.0, 3
+        ),
+    }
+
+
+def misconception_report(catalog: Any) -> dict[str, Any]:
+    """Statements of each case's misconceptions in other words (should be caught) and correct
+    statements on the same topic (should not), from bench/corpus/misconceptions/<case>.yaml."""
+    import yaml
+
+    from interviewer.embeddings import shared_embedder
+    from interviewer.evidence import stated_misconceptions
+
+    caught = stated_total = false_alarms = correct_total = 0
+    embedder = shared_embedder()
+    for path in sorted((PAIRS.parent / "misconceptions").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        case = catalog.cases.get(data["case"])
+        if case is None:
+            continue
+        by_claim = {m.claim: m for m in case.misconceptions}
+        for entry in data.get("misconceptions") or []:
+            misconception = by_claim.get(entry["claim"])
+            if misconception is None:
+                continue
+            for utterance in entry.get("stated") or []:
+                stated_total += 1
+                caught += bool(stated_misconceptions([misconception], [utterance], embedder, case.prompt))
+            for utterance in entry.get("correct") or []:
+                correct_total += 1
+                false_alarms += bool(stated_misconceptions([misconception], [utterance], embedder, case.prompt))
+    return {
+        "stated_caught": f"{caught} of {stated_total}",
+        "correct_statements_flagged": f"{false_alarms} of {correct_total}",
+    }
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--splits", nargs="*", default=list(SPLITS), choices=SPLITS)
-    parser.add_argument("--limit", type=int, default=None, help="first N answers per split")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", choices=["corpus", "saf"], default=None)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--saf-splits", nargs="*", default=list(SPLITS), choices=SPLITS)
+    parser.add_argument("--saf-limit", type=int, default=None, help="first N answers per split")
+    parser.add_argument("--saf-sample", type=int, default=120)
+    parser.add_argument("--llm-record", type=Path, default=None)
+    parser.add_argument("--llm-responses", type=Path, default=None)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    if not SAF_ZIP.exists():
-        print(f"skipped: SAF data not found at {SAF_ZIP}")
-        return 0
-    grader = OfflineGrader()
-    results = {split: evaluate(split, grader, args.limit) for split in args.splits}
-    if args.json:
-        print(json.dumps(results, indent=2))
-    else:
-        for split, result in results.items():
-            print(
-                f"{split:18s} n={result['n']:4d} spearman={result['spearman']} pearson={result['pearson']} "
-                f"qwk={result['qwk']} mae={result['mae_levels']} unscored={result['unscored']} "
-                f"spearman_coverage={result['spearman_coverage']} "
-                f"by_gold={result['mean_score_by_gold_level']}"
+    report: dict[str, Any] = {}
+    catalog = load_catalog()
+    if args.only in (None, "corpus"):
+        pairs = [p for p in load_pairs(PAIRS) if p.case in catalog.cases]
+        graded = [g for g in load_graded(GRADED) if g.case in catalog.cases]
+        report.update(fit_scorer.cross_validate(pairs, graded, catalog, args.folds))
+        report["misconceptions"] = misconception_report(catalog)
+    if args.only in (None, "saf"):
+        if not SAF_ZIP.exists():
+            report["saf"] = f"skipped: SAF data not found at {SAF_ZIP}"
+        elif args.llm_record or args.llm_responses:
+            report["saf_llm_unseen_questions"] = saf_llm(
+                "unseen_questions", args.saf_sample, args.llm_record, args.llm_responses
             )
+        else:
+            grader = OfflineGrader()
+            report["saf"] = {split: saf_split(split, grader, args.saf_limit) for split in args.saf_splits}
+    print(json.dumps(report, indent=1) if args.json else _text(report))
     return 0
 
 
+def _text(report: dict[str, Any]) -> str:
+    lines = []
+    for section, value in report.items():
+        lines.append(f"== {section}")
+        lines.append(json.dumps(value, indent=1) if not isinstance(value, str) else value)
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
+    np.seterr(all="ignore")
     sys.exit(main())

@@ -3,6 +3,8 @@
 For every (key point, window) pair:
 - soft_recall: per content word piece of the point, the best cosine of its contextual MiniLM vector
   with any piece of the window (BERTScore-style), prompt words weighted down;
+- soft_recall_weakest: the mean of the two worst-matched pieces of the point (outside the prompt): a
+  near miss shares most words but leaves out the one idea that makes the point;
 - soft_precision: the same from the window's side: how much of what the window says is the point;
 - sentence_cosine: cosine of MiniLM sentence embeddings (the window: mean of its sentences');
 - lexical_recall: share of the point's content stems the window uses, prompt stems not counted, and
@@ -31,6 +33,7 @@ from interviewer.text import Span, content_stems, normalise, stem
 
 FEATURES: tuple[str, ...] = (
     "soft_recall",
+    "soft_recall_weakest",
     "soft_precision",
     "sentence_cosine",
     "lexical_recall",
@@ -42,6 +45,7 @@ FEATURES: tuple[str, ...] = (
     "contrast",
     "prompt_echo",
 )
+INDEX = {name: i for i, name in enumerate(FEATURES)}
 SOFT_PROMPT_WEIGHT = 0.3
 SEGMENT_WORDS = 95
 
@@ -116,15 +120,16 @@ def _soft_scores(
     sentence_tokens: list[np.ndarray],
     membership: np.ndarray,
     prompt_stems: set[str],
-) -> tuple[np.ndarray, np.ndarray]:
-    """(points, windows) soft recall and soft precision."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(points, windows) soft recall, its weakest pieces, and soft precision."""
     n_points, n_windows = len(point_vectors), membership.shape[0]
     recall = np.zeros((n_points, n_windows), np.float32)
+    weakest = np.zeros((n_points, n_windows), np.float32)
     precision = np.zeros((n_points, n_windows), np.float32)
     pieces = [pv.vectors for pv in point_vectors if len(pv.pieces)]
     tokens = [sv for sv in sentence_tokens if len(sv)]
     if not pieces or not tokens:
-        return recall, precision
+        return recall, weakest, precision
     similarity = np.maximum(np.concatenate(pieces) @ np.concatenate(tokens).T, 0.0)
     lengths = [len(sv) for sv in sentence_tokens]
     starts = np.cumsum([0, *lengths])[:-1]
@@ -146,7 +151,10 @@ def _soft_scores(
             [SOFT_PROMPT_WEIGHT if stem(p.lstrip("#")) in prompt_stems else 1.0 for p in pv.pieces],
             np.float32,
         )
-        recall[index] = weights @ per_window[row : row + count] / max(float(weights.sum()), 1e-6)
+        block = per_window[row : row + count]
+        recall[index] = weights @ block / max(float(weights.sum()), 1e-6)
+        own = block[weights == 1.0] if (weights == 1.0).any() else block
+        weakest[index] = np.sort(own, axis=0)[: min(2, len(own))].mean(axis=0)
         # precision: best point piece per window token, summed per sentence, pooled per window
         best_piece = similarity[row : row + count].max(axis=0)  # (all tokens,)
         sums = np.array(
@@ -156,7 +164,7 @@ def _soft_scores(
         counts = np.array(lengths, np.float32)
         precision[index] = (membership @ sums) / np.maximum(membership @ counts, 1.0)
         row += count
-    return recall, precision
+    return recall, weakest, precision
 
 
 def _lexical(points: list[str], window_stems: list[set[str]], prompt_stems: set[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -208,7 +216,7 @@ def pair_features(
 
     tokens = _context_token_vectors(answer.turns, embedder)
     point_tokens = embedder.token_vectors(texts.points)
-    recall, precision = _soft_scores(point_tokens, tokens, membership, prompt_stems)
+    recall, weakest, precision = _soft_scores(point_tokens, tokens, membership, prompt_stems)
 
     point_sentences = embedder.sentence_vectors(texts.points)
     sentence_vectors = embedder.sentence_vectors([normalise(s.text) for s in sentences])
@@ -237,17 +245,18 @@ def pair_features(
                 other = any(
                     s not in (0.0, 1.0) and not any(same_quantity(s, q) for q in wanted) for s in said
                 )
-                f[5] = 1.0
-                f[6] = matched / len(wanted)
-                f[7] = float(matched < len(wanted) and other)
+                f[INDEX["has_numbers"]] = 1.0
+                f[INDEX["numbers_matched"]] = matched / len(wanted)
+                f[INDEX["numbers_conflict"]] = float(matched < len(wanted) and other)
             window_words = set().union(*(sentence_words[i] for i in window.sentences))
             negated = any(sentence_negated[i] for i in window.sentences)
-            f[8] = float(negated != point_negated)
-            f[9] = float(_contrast(point_words, window_words))
-            f[10] = echo
-    values[:, :, 0] = recall
-    values[:, :, 1] = precision
-    values[:, :, 2] = cosine
-    values[:, :, 3] = lexical
-    values[:, :, 4] = lexical_plain
+            f[INDEX["negation_mismatch"]] = float(negated != point_negated)
+            f[INDEX["contrast"]] = float(_contrast(point_words, window_words))
+            f[INDEX["prompt_echo"]] = echo
+    values[:, :, INDEX["soft_recall"]] = recall
+    values[:, :, INDEX["soft_recall_weakest"]] = weakest
+    values[:, :, INDEX["soft_precision"]] = precision
+    values[:, :, INDEX["sentence_cosine"]] = cosine
+    values[:, :, INDEX["lexical_recall"]] = lexical
+    values[:, :, INDEX["lexical_recall_plain"]] = lexical_plain
     return PairFeatures(np.round(values, 4), sentences, found_windows)
