@@ -77,7 +77,9 @@ def score_facts(case: AnyCase, question: str, embedder: TokenEmbedder) -> list[f
     if not facts or not question.strip():
         return [0.0] * len(facts)
     prompt_stems = set(content_stems(case.prompt))
-    asked = [s for s in dict.fromkeys(content_stems(_expanded(question))) if s not in prompt_stems]
+    stems = [s for s in dict.fromkeys(content_stems(_expanded(question))) if "'" not in s and len(s) > 2]
+    # words the prompt also uses count only when the question has no others ("who's on the team?")
+    asked = [s for s in stems if s not in prompt_stems] or stems
     texts: list[str] = [question]
     spans: list[tuple[int, int, int]] = []  # per fact: topic index, first and end sentence index
     for fact in facts:
