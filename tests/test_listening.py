@@ -17,6 +17,7 @@ from bench.listening import ROUNDS, check_round, read_rows
 from interviewer.backends.llm import LlmConfig, LlmInterviewer
 from interviewer.backends.offline import NO_FACT, OfflineGrader, OfflineInterviewer
 from interviewer.catalog import Catalog, load_catalog
+from interviewer.evidence import MisconceptionMatch
 from interviewer.models import Turn
 from interviewer.policy import listened_points, understand
 from interviewer.policy.facts import match_fact
@@ -143,10 +144,13 @@ def test_a_follow_up_whose_key_points_were_said_is_never_asked(service: Intervie
     session = service.start(DESIGN)
     say(service, session.id, FRAMING, 120)
     say(service, session.id, DATA, 300)
-    asked = {t.follow_up for t in service.store.turns(session.id) if t.follow_up is not None}
+    say(service, session.id, "The baseline is a rule on two warm readings in a row.", 420)
+    turns = service.store.turns(session.id)
+    asked = {t.follow_up for t in turns if t.follow_up is not None}
     capacity = next(i for i, f in enumerate(case.follow_ups) if "40 calls" in f.ask)
-    gaps = next(i for i, f in enumerate(case.follow_ups) if "gaps" in f.ask)
-    assert capacity not in asked and gaps not in asked
+    assert capacity not in asked, "the dispatcher-capacity follow-up was answered in the first answer"
+    result = check_round("said", case, service.catalog, service.offline, [], [t.model_dump() for t in turns])
+    assert result.count("answered_follow_up") == 0, result.violations
 
 
 def test_listens_for_is_derived_from_the_wording_when_not_authored(small: Catalog, grader: OfflineGrader) -> None:
@@ -159,10 +163,26 @@ def test_listens_for_is_derived_from_the_wording_when_not_authored(small: Catalo
     assert agree >= len(case.follow_ups) - 1, "derived from the wording, they mostly agree with the authored ones"
 
 
-def test_a_stated_misconception_gets_one_pushback_quoting_the_candidate(service: InterviewService) -> None:
+class HearsMisconception(OfflineGrader):
+    """The offline grader, with the misconception matcher replaced by an exact one: this test is about
+    what the policy does with a stated misconception, not about the matcher's numbers."""
+
+    def misconceptions(self, case: Any, answers: Any) -> list[MisconceptionMatch]:
+        said = " ".join(answers)
+        return [MisconceptionMatch(m, 1.0, WRONG) for m in case.misconceptions if WRONG in said]
+
+
+WRONG = "I'd fill the gaps in the readings with the last value, because the temperature barely changes in an hour."
+
+
+def test_a_stated_misconception_gets_one_pushback_quoting_the_candidate(
+    tmp_path: Path, small: Catalog, embedder: Any, clock: Any
+) -> None:
+    grader = HearsMisconception(embedder)
+    service = InterviewService(small, Store(tmp_path / "m.sqlite3"), OfflineInterviewer(), grader, clock, grader)
     session = service.start(DESIGN)
     say(service, session.id, FRAMING, 200)
-    wrong = "I'd fill the gaps in the readings with the last value, because the temperature barely changes in an hour."
+    wrong = WRONG
     pushback = say(service, session.id, wrong, 420)
     assert pushback.kind == "probe" and pushback.criterion == "data"
     assert pushback.text.startswith("You said \u201c") and "push back" in pushback.text

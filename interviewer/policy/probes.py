@@ -23,6 +23,8 @@ from interviewer.text import NUMBER, content_stems
 # A wrong claim is pushed back on only when stated this clearly, and never when the same sentence
 # says a key point (a correct statement that resembles a misconception in its words).
 PUSHBACK_CREDIT = 0.9
+PUSHBACK_MIN_WORDS = 6
+CLAIM_SHARE = 0.3  # of the claim's content words, said in the quoted sentence
 MAX_PRESSES = 2  # probes of the interviewer's own per criterion
 DERIVED_MARGIN = 0.04  # derived listens_for: every key point this close to the best one
 # Asks that need findings first (a summary, a recap): not before half the round or a third answer.
@@ -170,12 +172,21 @@ def deeper_moves(
     return moves
 
 
+def says_the_claim(quote: str, claim: str) -> bool:
+    """The quoted sentence is a claim of some substance that shares the claim's words: a pushback on
+    "Use a model." would answer the matcher, not the candidate."""
+    said = set(content_stems(quote))
+    claimed = set(content_stems(claim))
+    return len(quote.split()) >= PUSHBACK_MIN_WORDS and len(said & claimed) >= CLAIM_SHARE * max(1, len(claimed))
+
+
 def pushback_move(state: RoundState, heard: Heard, phase: str) -> Move | None:
     """Push back once on a wrong claim the latest answer stated (one per criterion)."""
     for found in heard.misconceptions:
         criterion = found.misconception.criterion
         if (not found.quote or found.quote not in heard.latest or state.press_count(criterion)
-                or found.credit < PUSHBACK_CREDIT or heard.earns_credit(found.quote)):
+                or found.credit < PUSHBACK_CREDIT or heard.earns_credit(found.quote)
+                or not says_the_claim(found.quote, found.misconception.claim)):
             continue
         return Move("probe", phase, criterion, quote=found.quote, style="pushback",
                     misconception=found.misconception)
