@@ -91,3 +91,25 @@ def load_pairs(folder: Path = PAIRS) -> list[Pair]:
                         Pair(str(data["case"]), str(entry["criterion"]), str(entry["point"]), str(utterance), label)
                     )
     return pairs
+
+
+MISCONCEPTIONS = CORPUS / "misconceptions"
+
+
+@dataclass(frozen=True)
+class MisconceptionStatement:
+    case: str
+    claim: str
+    utterance: str
+    stated: bool  # True: the utterance makes the wrong claim; False: it states the correct view
+
+
+def load_misconception_statements(folder: Path = MISCONCEPTIONS) -> list[MisconceptionStatement]:
+    found: list[MisconceptionStatement] = []
+    for path in sorted(folder.glob("*.yaml")):
+        data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for entry in data.get("misconceptions") or []:
+            for key, stated in (("stated", True), ("correct", False)):
+                for utterance in entry.get(key) or []:
+                    found.append(MisconceptionStatement(str(data["case"]), str(entry["claim"]), str(utterance), stated))
+    return found

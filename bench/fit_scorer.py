@@ -27,7 +27,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.corpus_data import GRADED, PAIRS, GradedAnswer, Pair, load_graded, load_pairs  # noqa: E402
+from bench.corpus_data import (  # noqa: E402
+    GRADED,
+    PAIRS,
+    GradedAnswer,
+    MisconceptionStatement,
+    Pair,
+    load_graded,
+    load_misconception_statements,
+    load_pairs,
+)
 from interviewer.backends.llm import GRADER_PROMPT_VERSION  # noqa: E402
 from interviewer.catalog import Catalog, load_catalog  # noqa: E402
 from interviewer.embeddings import shared_embedder  # noqa: E402
@@ -85,6 +94,11 @@ def _pair_row(pair: Pair, case: AnyCase | None) -> np.ndarray:
     values = features.values[0]
     best = int(np.argmax(values[:, FEATURES.index('sentence_cosine')] + values[:, FEATURES.index('soft_recall')])) if len(values) else 0
     return values[best] if len(values) else np.zeros(len(FEATURES), np.float32)
+
+
+def misconception_rows(statements: Sequence[MisconceptionStatement], catalog: Catalog) -> np.ndarray:
+    as_pairs = [Pair(m.case, "", m.claim, m.utterance, "paraphrase") for m in statements]
+    return pair_rows(as_pairs, catalog)
 
 
 def fit_point_model(x: np.ndarray, labels: Sequence[str]) -> PointModel:
@@ -159,7 +173,9 @@ def corpus_features(graded: Sequence[GradedAnswer], catalog: Catalog) -> list[An
     return found
 
 
-def evidence_of(item: AnswerFeatures, model: PointModel) -> tuple[dict[str, CriterionEvidence], list[MisconceptionMatch]]:
+def evidence_of(
+    item: AnswerFeatures, model: PointModel
+) -> tuple[dict[str, CriterionEvidence], list[MisconceptionMatch]]:
     matches = matches_from([p for _, p in item.points], item.point_values, model)  # type: ignore[arg-type]
     evidence: dict[str, list] = {c: [] for c in item.case.key_points}
     for (criterion, _), match in zip(item.points, matches, strict=True):
@@ -210,7 +226,9 @@ def fit_level_model(x: np.ndarray, y: Sequence[int | None]) -> LevelModel:
 
 
 def score_items(
-    items: Sequence[AnswerFeatures], point_model: PointModel, level_model: LevelModel
+    items: Sequence[AnswerFeatures],
+    point_model: PointModel,
+    level_model: LevelModel,
 ) -> list[dict[str, object]]:
     """End-to-end offline scoring of each answer with the given models: levels and overall."""
     results = []
@@ -341,15 +359,23 @@ def _overlap_predictions(
 
 
 def cross_validate(
-    pairs: Sequence[Pair], graded: Sequence[GradedAnswer], catalog: Catalog, folds: int
+    pairs: Sequence[Pair],
+    graded: Sequence[GradedAnswer],
+    catalog: Catalog,
+    folds: int,
+    statements: Sequence[MisconceptionStatement] = (),
 ) -> dict[str, object]:
     """Held-out figures for the offline scorer and the word-overlap baseline, folds by case."""
     started = time.perf_counter()
+    x_statements = misconception_rows(statements, catalog) if statements else np.zeros((0, len(FEATURES)))
+    statement_cases = [m.case for m in statements]
+    stated = [m.stated for m in statements]
+    caught = np.zeros(len(statements), bool)
     x_pairs = pair_rows(pairs, catalog)
     labels = [p.label for p in pairs]
     pair_cases = [p.case for p in pairs]
     items = corpus_features(graded, catalog)
-    all_cases = sorted(set(pair_cases) | {i.answer.case for i in items})
+    all_cases = sorted(set(pair_cases) | {i.answer.case for i in items} | set(statement_cases))
     held_credit = np.zeros(len(pairs), np.float32)
     held_overlap = np.zeros(len(pairs), np.float32)
     held_out: dict[int, dict[str, object]] = {}
@@ -358,6 +384,9 @@ def cross_validate(
         train_pairs = [i for i, c in enumerate(pair_cases) if c not in test_cases]
         test_pairs = [i for i, c in enumerate(pair_cases) if c in test_cases]
         point_model = fit_point_model(x_pairs[train_pairs], [labels[i] for i in train_pairs])
+        test_statements = [i for i, c in enumerate(statement_cases) if c in test_cases]
+        if test_statements:
+            caught[test_statements] = point_model.credit(x_statements[test_statements]) >= MISCONCEPTION_CREDIT
         if test_pairs:
             held_credit[test_pairs] = point_model.credit(x_pairs[test_pairs])
             threshold = _overlap_threshold(x_pairs[train_pairs], [labels[i] for i in train_pairs])
@@ -369,7 +398,8 @@ def cross_validate(
             x_levels, y_levels, _ = level_rows(train_items, point_model)
             level_model = fit_level_model(x_levels, y_levels)
             test_items = [items[n] for n in test_index]
-            for n, result in zip(test_index, score_items(test_items, point_model, level_model), strict=True):
+            scored = score_items(test_items, point_model, level_model)
+            for n, result in zip(test_index, scored, strict=True):
                 held_out[n] = result
             for n, result in zip(test_index, _overlap_predictions(train_items, test_items), strict=True):
                 baseline[n] = result
@@ -380,6 +410,12 @@ def cross_validate(
             "word_overlap_held_out": pair_report(held_overlap, labels),
         }
     }
+    if statements:
+        flags = np.array(stated)
+        report[f"misconceptions_held_out_at_credit_{MISCONCEPTION_CREDIT}"] = {
+            "stated_caught": f"{int(caught[flags].sum())} of {int(flags.sum())}",
+            "correct_statements_flagged": f"{int(caught[~flags].sum())} of {int((~flags).sum())}",
+        }
     if held_out:
         order = sorted(held_out)
         report["corpus"] = {
@@ -402,7 +438,8 @@ def main() -> int:
     graded = [g for g in load_graded(GRADED) if g.case in catalog.cases]
     print(f"pairs: {len(pairs)} over {len({p.case for p in pairs})} cases; graded answers: {len(graded)} "
           f"over {len({g.case for g in graded})} cases", flush=True)
-    report = cross_validate(pairs, graded, catalog, args.folds)
+    statements = [m for m in load_misconception_statements() if m.case in catalog.cases]
+    report = cross_validate(pairs, graded, catalog, args.folds, statements)
     print(json.dumps(report, indent=1), flush=True)
     x_pairs = pair_rows(pairs, catalog)
     labels = [p.label for p in pairs]

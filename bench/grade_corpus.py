@@ -29,15 +29,21 @@ from interviewer.models import ScoreCard  # noqa: E402
 
 
 def grade_all(
-    answers: list[CorpusAnswer], catalog: Catalog, base_url: str
-) -> list[tuple[CorpusAnswer, ScoreCard]]:
-    config = LlmConfig(base_url=base_url, api_key=None, model="capable-model", max_retries=0, timeout=30)
-    grader = LlmGrader(config)
-    graded = []
+    answers: list[CorpusAnswer], catalog: Catalog, server: ModelServer
+) -> tuple[list[tuple[CorpusAnswer, ScoreCard]], list[CorpusAnswer]]:
+    """Each answer's card, and the answers some of whose requests had no stored reply."""
+    config = LlmConfig(base_url=server.base_url, api_key=None, model="capable-model", max_retries=0, timeout=30)
+    graded, incomplete = [], []
     for answer in answers:
+        grader = LlmGrader(config)  # a fresh grader: one answer's misses must not move the next one's rung
         case = catalog.case(answer.case)
-        graded.append((answer, grader.grade(case, catalog.rubric_for(case), answer.turns, target_level(case))))
-    return graded
+        before = len(server.misses)
+        card = grader.grade(case, catalog.rubric_for(case), answer.turns, target_level(case))
+        if len(server.misses) > before:
+            incomplete.append(answer)
+        else:
+            graded.append((answer, card))
+    return graded, incomplete
 
 
 def _offline_scored(card: ScoreCard) -> set[str]:
@@ -84,20 +90,23 @@ def main() -> int:
         print(f"corpus answers for unknown cases: {', '.join(unknown)}", file=sys.stderr)
         return 1
     with ModelServer(args.mode, args.requests, args.responses) as server:
-        graded = grade_all(answers, catalog, server.base_url)
+        graded, incomplete = grade_all(answers, catalog, server)
     if args.mode == "record":
         print(f"recorded {len(set(server.recorded))} requests for {len(answers)} answers in {args.requests}")
         return 0
-    if server.misses:
-        print(f"{len(server.misses)} request(s) had no stored response:", file=sys.stderr)
-        for key in sorted(set(server.misses)):
-            print(f"  {key}", file=sys.stderr)
-        return 1
     rows = [graded_row(answer, card) for answer, card in graded]
+    if incomplete:
+        cases = sorted({a.case for a in incomplete})
+        print(
+            f"{len(incomplete)} answer(s) had requests with no stored response ({len(set(server.misses))} "
+            f"requests) and are left out: {', '.join(a.id for a in incomplete)}\nre-record with "
+            f"--cases {','.join(cases)}",
+            file=sys.stderr,
+        )
     args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     withdrawn = sum(1 for _, card in graded for f in card.flags if "withdrawn" in f)
     print(f"graded {len(rows)} answers ({len(server.served)} replies served, {withdrawn} levels withdrawn) -> {args.out}")
-    return 0
+    return 1 if incomplete else 0
 
 
 if __name__ == "__main__":

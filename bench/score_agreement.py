@@ -4,7 +4,8 @@
    both models refitted per fold) against the teacher's grades, and a per-criterion word-overlap
    baseline fitted the same way.
 2. Key-point pairs: other-words statements heard, partial ones, near misses and opposite claims
-   rejected, on held-out cases, beside plain word overlap; misconception statements caught.
+   rejected, on held-out cases, beside plain word overlap; misconception statements caught and
+   correct statements in the same words not flagged.
 3. SAF v2.0 (human tutors, ../shared/external/saf), per split: the offline scorer and plain word
    overlap; with --llm-responses, the LLM grader on a sample, replayed from stored replies of a
    capable model (record them first with --llm-record).
@@ -29,7 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import fit_scorer  # noqa: E402
-from bench.corpus_data import GRADED, PAIRS, load_graded, load_pairs  # noqa: E402
+from bench.corpus_data import GRADED, PAIRS, load_graded, load_misconception_statements, load_pairs  # noqa: E402
 from interviewer.backends.offline import OfflineGrader  # noqa: E402
 from interviewer.catalog import load_catalog  # noqa: E402
 from interviewer.evaluation import agreement_from_scores  # noqa: E402
@@ -129,38 +130,6 @@ def saf_llm(split: str, sample: int, record: Path | None, responses: Path | None
     }
 
 
-def misconception_report(catalog: Any) -> dict[str, Any]:
-    """Statements of each case's misconceptions in other words (should be caught) and correct
-    statements on the same topic (should not), from bench/corpus/misconceptions/<case>.yaml."""
-    import yaml
-
-    from interviewer.embeddings import shared_embedder
-    from interviewer.evidence import stated_misconceptions
-
-    caught = stated_total = false_alarms = correct_total = 0
-    embedder = shared_embedder()
-    for path in sorted((PAIRS.parent / "misconceptions").glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        case = catalog.cases.get(data["case"])
-        if case is None:
-            continue
-        by_claim = {m.claim: m for m in case.misconceptions}
-        for entry in data.get("misconceptions") or []:
-            misconception = by_claim.get(entry["claim"])
-            if misconception is None:
-                continue
-            for utterance in entry.get("stated") or []:
-                stated_total += 1
-                caught += bool(stated_misconceptions([misconception], [utterance], embedder, case.prompt))
-            for utterance in entry.get("correct") or []:
-                correct_total += 1
-                false_alarms += bool(stated_misconceptions([misconception], [utterance], embedder, case.prompt))
-    return {
-        "stated_caught": f"{caught} of {stated_total}",
-        "correct_statements_flagged": f"{false_alarms} of {correct_total}",
-    }
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", choices=["corpus", "saf"], default=None)
@@ -177,8 +146,8 @@ def main() -> int:
     if args.only in (None, "corpus"):
         pairs = [p for p in load_pairs(PAIRS) if p.case in catalog.cases]
         graded = [g for g in load_graded(GRADED) if g.case in catalog.cases]
-        report.update(fit_scorer.cross_validate(pairs, graded, catalog, args.folds))
-        report["misconceptions"] = misconception_report(catalog)
+        statements = [m for m in load_misconception_statements() if m.case in catalog.cases]
+        report.update(fit_scorer.cross_validate(pairs, graded, catalog, args.folds, statements))
     if args.only in (None, "saf"):
         if not SAF_ZIP.exists():
             report["saf"] = f"skipped: SAF data not found at {SAF_ZIP}"

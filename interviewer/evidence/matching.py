@@ -141,9 +141,12 @@ def gather_evidence(
     return {c: CriterionEvidence(c, m) for c, m in evidence.items()}
 
 
-# A misconception counts as stated from this credit on: stricter than a key point, because stating
-# one caps a criterion.
-MISCONCEPTION_CREDIT = 0.7
+
+
+# A misconception counts as stated only from this credit on. Stating one caps a criterion, so the bar
+# is set for few false alarms: measured by bench/score_agreement.py on statements of each misconception
+# and on the correct view in the same words, and on every case's own model answer (none flagged).
+MISCONCEPTION_CREDIT = 0.9
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from interviewer.evidence.features import FEATURES
 POINT_MODEL_FILE = Path(__file__).resolve().parent / "point_model.json"
 
 
+
 @dataclass(frozen=True)
 class PointModel:
     weights: np.ndarray  # one per FEATURES entry
@@ -43,3 +44,4 @@ def read_point_model(path: Path) -> PointModel:
 @lru_cache(maxsize=1)
 def shipped_point_model() -> PointModel:
     return read_point_model(POINT_MODEL_FILE)
+
