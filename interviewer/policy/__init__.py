@@ -167,7 +167,7 @@ def next_move(
             return Move("interview", state.phase.id, question=found.question, ask=found.ask)
         return turn.decide(lead="go_on" if found.ask == "go_on" else "depth")
     if found.kind == "case_question":
-        fact = match_clarification(case, found.question, embedder) if case.clarifications else None
+        fact = match_clarification(case, found.question, embedder)  # a fact, or the prompt's sentence
         if fact is not None or not found.with_answer:
             return Move("clarification", state.phase.id, clarification=fact, question=found.question)
         return turn.decide(lead="no_fact")
