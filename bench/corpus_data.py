@@ -16,7 +16,8 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 ANSWERS = CORPUS / "answers"
 GRADED = CORPUS / "graded.jsonl"
 PAIRS = CORPUS / "pairs"
-CONTENT = CORPUS / "content-v2"  # the library as the teacher saw it when grading
+# The library as the teacher saw it: the two versions the grader requests were recorded with.
+CONTENTS = (CORPUS / "content-v2a", CORPUS / "content-v2b")
 TEACHER = "a capable model answering the project's grader prompt (version {version})"
 
 
@@ -36,7 +37,6 @@ class GradedAnswer:
     target: Level
     turns: list[str]
     levels: dict[str, int | None]  # the teacher's level per criterion (null: not enough evidence)
-    overall: float | None
     prompt_version: int
 
 
@@ -74,7 +74,7 @@ def load_graded(path: Path = GRADED) -> list[GradedAnswer]:
             rows.append(
                 GradedAnswer(
                     row["id"], row["case"], row["style"], row["target"], row["turns"],
-                    row["levels"], row["overall"], row["prompt_version"],
+                    row["levels"], row["prompt_version"],
                 )
             )
     return rows

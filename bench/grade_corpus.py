@@ -17,51 +17,79 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.corpus_data import CONTENT, GRADED, TEACHER, CorpusAnswer, load_answers, target_level  # noqa: E402
+from bench.corpus_data import CONTENTS, GRADED, TEACHER, CorpusAnswer, load_answers, target_level  # noqa: E402
 from bench.model_server import ModelServer  # noqa: E402
-from interviewer.backends.llm import GRADER_PROMPT_VERSION, OFFLINE_FALLBACK_FLAG, LlmConfig, LlmGrader  # noqa: E402
+from interviewer.backends.llm import GRADER_PROMPT_VERSION, LlmConfig, LlmGrader  # noqa: E402
 from interviewer.catalog import Catalog, load_catalog  # noqa: E402
-from interviewer.models import ScoreCard  # noqa: E402
+from interviewer.models import AnyCase, CriterionScore, Level, Rubric, ScoreCard  # noqa: E402
+
+
+class _NoOfflineEvidence:
+    """Stands in for the offline scorer inside the LLM grader here: the teacher's levels do not depend
+    on it (it only fills coverage fields and a fallback, and a fallback is never a teacher level), and
+    skipping its embedding pass makes a replay of thousands of requests quick."""
+
+    def grade(self, case: AnyCase, rubric: Rubric, answers: Sequence[str], level: Level = "mid") -> ScoreCard:
+        criteria = [
+            CriterionScore(id=c.id, title=c.title, weight=c.weight, core=c.core, level=None) for c in rubric.criteria
+        ]
+        return ScoreCard(case=case.id, rubric=rubric.id, level=level, overall=None, verdict="unscored",
+                         verdict_reason="", criteria=criteria)
 
 
 def grade_all(
-    answers: list[CorpusAnswer], catalog: Catalog, server: ModelServer
-) -> tuple[list[tuple[CorpusAnswer, ScoreCard]], list[CorpusAnswer]]:
-    """Each answer's card, and the answers some of whose requests had no stored reply."""
+    answers: list[CorpusAnswer], catalogs: Sequence[Catalog], server: ModelServer
+) -> tuple[list[dict[str, object]], list[tuple[str, str]]]:
+    """The teacher's grade of every (answer, criterion) whose request has a stored reply under one of
+    the library versions the requests were recorded with (tried in order), and the pairs without."""
     config = LlmConfig(base_url=server.base_url, api_key=None, model="capable-model", max_retries=0, timeout=30)
-    graded, incomplete = [], []
+    rows: list[dict[str, object]] = []
+    missing: list[tuple[str, str]] = []
     for answer in answers:
-        grader = LlmGrader(config)  # a fresh grader: one answer's misses must not move the next one's rung
-        case = catalog.case(answer.case)
-        before = len(server.misses)
-        card = grader.grade(case, catalog.rubric_for(case), answer.turns, target_level(case))
-        if len(server.misses) > before:
-            incomplete.append(answer)
-        else:
-            graded.append((answer, card))
-    return graded, incomplete
+        levels: dict[str, int | None] = {}
+        quotes: dict[str, list[str]] = {}
+        target = None
+        for criterion_id in catalogs[-1].rubric_for(catalogs[-1].case(answer.case)).criterion_ids:
+            for catalog in catalogs:
+                case = catalog.cases.get(answer.case)
+                if case is None:
+                    continue
+                rubric = catalog.rubric_for(case)
+                if criterion_id not in rubric.criterion_ids:
+                    continue
+                one = rubric.model_copy(update={"criteria": [rubric.criterion(criterion_id)]})
+                before = len(server.misses)
+                # a fresh grader per request: a miss must not move the next request down the format ladder
+                grader = LlmGrader(config, offline=_NoOfflineEvidence())  # type: ignore[arg-type]
+                target = target_level(case)
+                card = grader.grade(case, one, answer.turns, target)
+                if len(server.misses) == before:
+                    levels[criterion_id] = card.criteria[0].level
+                    quotes[criterion_id] = card.criteria[0].evidence
+                    break
+            else:
+                missing.append((answer.id, criterion_id))
+        if levels:
+            rows.append(graded_row(answer, target or "mid", levels, quotes))
+    return rows, missing
 
 
-def _offline_scored(card: ScoreCard) -> set[str]:
-    return {f.split(":")[0] for f in card.flags if OFFLINE_FALLBACK_FLAG in f}
-
-
-def graded_row(answer: CorpusAnswer, card: ScoreCard) -> dict[str, object]:
+def graded_row(
+    answer: CorpusAnswer, target: str, levels: dict[str, int | None], quotes: dict[str, list[str]]
+) -> dict[str, object]:
     return {
         "id": answer.id,
         "case": answer.case,
         "style": answer.style,
-        "target": card.level,
+        "target": target,
         "turns": answer.turns,
-        # only the teacher's own levels: a criterion the offline scorer stood in for is left out
-        "levels": {c.id: c.level for c in card.criteria if c.id not in _offline_scored(card)},
-        "quotes": {c.id: c.evidence for c in card.criteria},
-        "overall": card.overall,
-        "verdict": card.verdict,
+        "levels": levels,
+        "quotes": quotes,
         "prompt_version": GRADER_PROMPT_VERSION,
         "grader": TEACHER.format(version=GRADER_PROMPT_VERSION),
     }
@@ -75,12 +103,13 @@ def main() -> int:
     parser.add_argument("--cases", default="", help="comma-separated case ids (default: all)")
     parser.add_argument("--out", type=Path, default=GRADED)
     parser.add_argument(
-        "--content", type=Path, default=CONTENT,
-        help="the cases/ and rubrics/ the requests were recorded with (a frozen copy, so later edits "
-             "to the library do not change the prompts being replayed)",
+        "--content", type=Path, nargs="+", default=list(CONTENTS),
+        help="the cases/ and rubrics/ the requests were recorded with (frozen copies, so later edits "
+             "to the library do not change the prompts being replayed), tried in order",
     )
     args = parser.parse_args()
-    catalog = load_catalog(args.content / "cases", args.content / "rubrics")
+    catalogs = [load_catalog(folder / "cases", folder / "rubrics") for folder in args.content]
+    catalog = catalogs[-1]
     answers = load_answers()
     if args.cases:
         wanted = set(args.cases.split(","))
@@ -90,23 +119,22 @@ def main() -> int:
         print(f"corpus answers for unknown cases: {', '.join(unknown)}", file=sys.stderr)
         return 1
     with ModelServer(args.mode, args.requests, args.responses) as server:
-        graded, incomplete = grade_all(answers, catalog, server)
+        rows, missing = grade_all(answers, catalogs if args.mode == "replay" else [catalog], server)
     if args.mode == "record":
         print(f"recorded {len(set(server.recorded))} requests for {len(answers)} answers in {args.requests}")
         return 0
-    rows = [graded_row(answer, card) for answer, card in graded]
-    if incomplete:
-        cases = sorted({a.case for a in incomplete})
+    args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    graded = sum(len(r["levels"]) for r in rows)  # type: ignore[arg-type]
+    print(f"graded {graded} criteria of {len(rows)} answers ({len(server.served)} replies served) -> {args.out}")
+    if missing:
+        cases = sorted({answer_id.split("--")[0] for answer_id, _ in missing})
         print(
-            f"{len(incomplete)} answer(s) had requests with no stored response ({len(set(server.misses))} "
-            f"requests) and are left out: {', '.join(a.id for a in incomplete)}\nre-record with "
-            f"--cases {','.join(cases)}",
+            f"{len(missing)} (answer, criterion) pairs had no stored reply under any recorded library "
+            f"version; re-record them with --cases {','.join(cases)}",
             file=sys.stderr,
         )
-    args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    withdrawn = sum(1 for _, card in graded for f in card.flags if "withdrawn" in f)
-    print(f"graded {len(rows)} answers ({len(server.served)} replies served, {withdrawn} levels withdrawn) -> {args.out}")
-    return 1 if incomplete else 0
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,12 +1,12 @@
-"""From a criterion's evidence to a level: a small calibrated model (multinomial logistic over levels
-1-4) fitted on the teacher-graded corpus by bench/fit_scorer.py. Its coefficients are data
+"""From a criterion's evidence to a level: a small calibrated model (ordinal logistic over levels 1-4,
+weights that can only reward evidence and penalise a stated misconception) fitted on the
+teacher-graded corpus by bench/fit_scorer.py. Its coefficients are data
 (level_model.json, reviewed like code), never a pickle. The rules around it stay rules: nothing heard
 is "not observed"; a stated misconception caps the criterion at 2; a list of terms caps it at 2."""
 
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,16 +26,13 @@ LEVEL_FEATURES: tuple[str, ...] = (
     "prose_share",
     "specific",
     "misconception",
-    "log_words",
 )
 # Seniority moves the bar: the same words meet it for a junior and fall short for a staff candidate.
 # The corpus is graded at one target per case, so the shift is a rule on the credits, not learned.
 SENIORITY_SHIFT: dict[Level, float] = {"junior": -0.05, "mid": 0.0, "senior": 0.05, "staff": 0.10}
 
 
-def level_features(
-    evidence: CriterionEvidence, misconception_credit: float, answer_words: int, target: Level
-) -> np.ndarray:
+def level_features(evidence: CriterionEvidence, misconception_credit: float, target: Level) -> np.ndarray:
     shift = SENIORITY_SHIFT[target]
     credits = sorted((m.credit for m in evidence.matches), reverse=True) or [0.0]
     shifted = [min(1.0, max(0.0, c - shift)) for c in credits]
@@ -51,7 +48,6 @@ def level_features(
             evidence.prose_coverage / max(evidence.coverage, 1e-6) if evidence.coverage else 0.0,
             float(specific),
             misconception_credit,
-            math.log1p(answer_words) / 7.0,
         ],
         np.float32,
     )
@@ -59,17 +55,19 @@ def level_features(
 
 @dataclass(frozen=True)
 class LevelModel:
-    classes: tuple[int, ...]
-    coef: np.ndarray  # (classes, features)
-    intercept: np.ndarray  # (classes,)
+    """P(level >= k) = sigmoid(weights . features - thresholds[k - 2]) for k = 2, 3, 4."""
+
+    weights: np.ndarray  # (features,)
+    thresholds: np.ndarray  # (3,), increasing
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        scores = self.coef @ features + self.intercept
-        scores = np.exp(scores - scores.max())
-        return scores / scores.sum()
+        score = float(self.weights @ features)
+        at_least = 1.0 / (1.0 + np.exp(-(score - self.thresholds)))  # P(>=2), P(>=3), P(>=4)
+        bounds = np.concatenate([[1.0], at_least, [0.0]])
+        return np.clip(bounds[:-1] - bounds[1:], 0.0, 1.0)  # P(1) .. P(4)
 
     def level(self, features: np.ndarray) -> int:
-        return self.classes[int(np.argmax(self.probabilities(features)))]
+        return 1 + int(np.argmax(self.probabilities(features)))
 
 
 def read_level_model(path: Path) -> LevelModel:
@@ -79,11 +77,7 @@ def read_level_model(path: Path) -> LevelModel:
             f"{path}: features {data['features']} do not match the code's {list(LEVEL_FEATURES)}; "
             "refit with bench/fit_scorer.py"
         )
-    return LevelModel(
-        tuple(int(c) for c in data["classes"]),
-        np.array(data["coef"], np.float32),
-        np.array(data["intercept"], np.float32),
-    )
+    return LevelModel(np.array(data["weights"], np.float32), np.array(data["thresholds"], np.float32))
 
 
 @lru_cache(maxsize=1)

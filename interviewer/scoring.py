@@ -32,7 +32,6 @@ def decide_level(
     target: Level = "mid",
     settings: MatchSettings | None = None,
     misconception: MisconceptionMatch | None = None,
-    answer_words: int = 200,
     model: LevelModel | None = None,
 ) -> LevelDecision:
     settings = settings or MatchSettings()
@@ -42,7 +41,7 @@ def decide_level(
     best = max(m.credit for m in evidence.matches)
     if best < PARTLY_HEARD and misconception is None:
         return LevelDecision(None, "Not observed: nothing said bears on this criterion.")
-    features = level_features(evidence, misconception.credit if misconception else 0.0, answer_words, target)
+    features = level_features(evidence, misconception.credit if misconception else 0.0, target)
     level = model.level(features)
     heard = len(evidence.heard())
     partly = sum(1 for m in evidence.matches if m.status == "partly heard")
@@ -155,7 +154,6 @@ def build_scorecard(
     settings: MatchSettings | None = None,
     flags: Sequence[str] = (),
     misconceptions: Sequence[MisconceptionMatch] = (),
-    answer_words: int = 200,
 ) -> ScoreCard:
     settings = settings or MatchSettings()
     scores: list[CriterionScore] = []
@@ -164,7 +162,7 @@ def build_scorecard(
     for criterion in rubric.criteria:
         found = evidence.get(criterion.id, CriterionEvidence(criterion.id, []))
         stated = next((m for m in misconceptions if m.misconception.criterion == criterion.id), None)
-        decision = decide_level(found, target, settings, stated, answer_words)
+        decision = decide_level(found, target, settings, stated)
         if decision.capped:
             card_flags.append(f"{criterion.id}: capped at {UNREASONED_CAP}, no reasoning or numbers")
         if stated is not None:

@@ -53,7 +53,7 @@ def grade_reply(level: int, quote: str) -> Reply:
     return Reply(content=json.dumps({"quotes": [quote], "rationale": "Fits.", "level": level}))
 
 
-def test_a_model_server_that_is_down_leaves_a_playable_round_and_an_unscored_card(
+def test_a_model_server_that_is_down_leaves_a_playable_round_and_an_offline_scored_card(
     tmp_path: Path, catalog: Catalog, grader: OfflineGrader, clock: Any
 ) -> None:
     down = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
@@ -65,9 +65,11 @@ def test_a_model_server_that_is_down_leaves_a_playable_round_and_an_unscored_car
         assert turn.source.startswith("offline-fallback (APIConnectionError"), turn.source
         assert turn.text
     card = service.finish(session.id, at_s=200.0)
-    assert [c.level for c in card.criteria] == [None] * len(card.criteria), "unscored, never 0"
-    assert card.overall is None and card.verdict == "unscored"
-    assert all("Unscored" in c.rationale for c in card.criteria)
+    offline = grader.grade(catalog.case(DRILL), catalog.rubric_for(catalog.case(DRILL)), ANSWERS[:2])
+    assert [c.level for c in card.criteria] == [c.level for c in offline.criteria], "the offline levels, never 0"
+    assert all("scored by the offline scorer" in f for f in card.flags if f.split(":")[0] in
+               {c.id for c in card.criteria})
+    assert all("offline scorer" in c.rationale for c in card.criteria if c.level is not None)
     stored = [t.text for t in service.store.turns(session.id) if t.role == "candidate"]
     assert stored == ANSWERS[:2]
 
@@ -82,16 +84,18 @@ def test_a_model_server_that_is_down_leaves_a_playable_round_and_an_unscored_car
     ],
     ids=["429", "503", "html-body", "prose-not-json"],
 )
-def test_a_grading_fault_unscores_without_inventing_a_level(
+def test_a_grading_fault_falls_back_to_the_offline_scorer_labelled(
     fault: Reply, reason: str, catalog: Catalog, grader: OfflineGrader
 ) -> None:
     case = catalog.case(DRILL)
     answer = " ".join(ANSWERS)
     with StubServer(default=fault) as stub:  # every call meets the fault
         card = LlmGrader(config(stub.base_url), grader).grade(case, catalog.rubric_for(case), [answer])
-    assert all(c.level is None and c.evidence == [] for c in card.criteria)
-    assert card.overall is None and card.verdict == "unscored"
+    offline = grader.grade(case, catalog.rubric_for(case), [answer])
+    assert [(c.level, c.evidence) for c in card.criteria] == [(c.level, c.evidence) for c in offline.criteria]
+    assert card.overall == offline.overall
     assert any(reason in c.rationale for c in card.criteria), [c.rationale for c in card.criteria]
+    assert all("offline scorer" in c.rationale for c in card.criteria if c.level is not None)
 
 
 def test_a_slow_grader_within_the_timeout_still_grades(catalog: Catalog, grader: OfflineGrader) -> None:

@@ -370,17 +370,18 @@ def test_invalid_output_gets_one_reask_with_the_validation_error(
         "no JSON object" in stub.chat_requests[3]["messages"][-1]["content"]
 
 
-def test_invalid_twice_leaves_the_criterion_unscored_never_zero(
+def test_invalid_twice_falls_back_to_the_offline_level_labelled_never_zero(
     stub: StubServer, grader: OfflineGrader, catalog: Catalog
 ) -> None:
     case = catalog.case(DRILL)
     bad = json.dumps({"quotes": "not a list", "rationale": "x", "level": 0})
     stub.enqueue(Reply(content=bad), Reply(content=bad))
     card = grader_for(stub, grader).grade(case, catalog.rubric_for(case), [drill_answer()])
+    offline = grader.grade(case, catalog.rubric_for(case), [drill_answer()]).criteria[0]
     correctness = card.criteria[0]
-    assert correctness.level is None
-    assert "invalid twice" in correctness.rationale
-    assert any("correctness: Unscored" in f for f in card.flags)
+    assert correctness.level == offline.level and correctness.evidence == offline.evidence
+    assert "offline scorer" in correctness.rationale and "invalid twice" in correctness.rationale
+    assert any(f.startswith("correctness: scored by the offline scorer") for f in card.flags)
     assert card.criteria[1].level == 3
     assert len(stub.chat_requests) == 3
 
@@ -431,27 +432,31 @@ def test_a_large_disagreement_with_the_offline_scorer_is_flagged(
     assert any("the openai grader gave" in f for f in card.flags)
 
 
-def test_an_unreachable_grader_leaves_criteria_unscored_without_more_calls(
+def test_an_unreachable_grader_falls_back_to_the_offline_scorer_without_more_calls(
     stub: StubServer, grader: OfflineGrader, catalog: Catalog
 ) -> None:
     case = catalog.case(DRILL)
     stub.enqueue(Reply(delay_s=3.0))
     started = time.monotonic()
     card = grader_for(stub, grader, timeout=0.5).grade(case, catalog.rubric_for(case), [drill_answer()])
+    offline = grader.grade(case, catalog.rubric_for(case), [drill_answer()])
     assert time.monotonic() - started < 2.5
-    assert [c.level for c in card.criteria] == [None, None]
-    assert card.overall is None and card.verdict == "unscored"
+    assert [c.level for c in card.criteria] == [c.level for c in offline.criteria]
+    assert card.overall == offline.overall and card.verdict == offline.verdict
+    assert any("scored by the offline scorer" in f for f in card.flags)
     assert len(stub.chat_requests) == 1
     assert all("APITimeoutError" in c.rationale for c in card.criteria)
 
 
-def test_a_malformed_response_body_unscores_that_criterion_only(
+def test_a_malformed_response_body_falls_back_for_that_criterion_only(
     stub: StubServer, grader: OfflineGrader, catalog: Catalog
 ) -> None:
     case = catalog.case(DRILL)
     stub.enqueue(Reply(raw_body=b'{"choices": [{"message": {"content": "{\\"quo'))
     card = grader_for(stub, grader).grade(case, catalog.rubric_for(case), [drill_answer()])
-    assert card.criteria[0].level is None and "malformed" in card.criteria[0].rationale
+    offline = grader.grade(case, catalog.rubric_for(case), [drill_answer()]).criteria[0]
+    assert card.criteria[0].level == offline.level and "malformed" in card.criteria[0].rationale
+    assert "offline scorer" in card.criteria[0].rationale
     assert card.criteria[1].level == 3
 
 

@@ -203,7 +203,6 @@ class OfflineGrader:
             target=level,
             backend=self.name,
             misconceptions=self.misconceptions(case, answers),
-            answer_words=sum(len(a.split()) for a in answers),
         )
 
 
