@@ -34,7 +34,9 @@ SENIORITY_SHIFT: dict[Level, float] = {"junior": -0.05, "mid": 0.0, "senior": 0.
 
 def level_features(evidence: CriterionEvidence, misconception_credit: float, target: Level) -> np.ndarray:
     shift = SENIORITY_SHIFT[target]
-    credits = sorted((m.credit for m in evidence.matches), reverse=True) or [0.0]
+    # Below "partly heard" a credit is noise (any extra words nudge it): it counts as nothing, so text
+    # added around an answer cannot move a level without stating something.
+    credits = sorted((m.credit if m.credit >= PARTLY_HEARD else 0.0 for m in evidence.matches), reverse=True) or [0.0]
     shifted = [min(1.0, max(0.0, c - shift)) for c in credits]
     count = len(credits)
     specific = any(m.specific and m.credit >= PARTLY_HEARD for m in evidence.matches)

@@ -187,8 +187,19 @@ def stopword_share(text: str) -> float:
     return sum(1 for w in words if w in STOPWORDS) / len(words)
 
 
+_MARKUP = re.compile(r"<[a-z/!][^>]*>|^\s*\|.*\|\s*$|^\s*[-|: ]{3,}$", re.IGNORECASE | re.MULTILINE)
+
+
+def is_markup(text: str) -> bool:
+    """HTML tags or table rows: layout, not something a candidate says."""
+    return bool(_MARKUP.search(text))
+
+
 def is_keyword_list(text: str) -> bool:
-    """Telegraphic text: mostly short comma/slash-separated fragments or nearly no function words."""
+    """Telegraphic text: mostly short comma/slash-separated fragments or nearly no function words, or
+    markup rather than sentences."""
+    if is_markup(text):
+        return True
     words = tokens(text)
     if len(words) < 3:
         return True

@@ -162,7 +162,8 @@ def test_the_library_page_lists_the_valid_cases_and_shows_every_problem(
     assert not at.exception
     at.switch_page("app_pages/library.py").run()
     assert not at.exception
-    assert sorted(at.dataframe[0].value["Id"]) == REAL_CASES
+    titles = {case.id: case.title for case in load_catalog(cases, rubrics).cases.values()}
+    assert sorted(at.dataframe[0].value["Case"]) == sorted(titles[case_id] for case_id in REAL_CASES)
     shown = "\n".join(block.value for block in at.code)
     assert f"{len(dropped)} content file(s) failed validation" in at.expander[0].label
     for path, expected in dropped.items():

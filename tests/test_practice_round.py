@@ -141,10 +141,14 @@ def test_the_interviewer_never_repeats_a_question_or_reveals_the_answer_key(make
     assert len(questions) == len(set(questions)), f"{kind}: the same words were asked twice"
     spoken = " ".join(t.text for t in interviewer_turns(turns)).lower()
     secrets = [p for ps in case.key_points.values() for p in ps] + [case.model_answer]
+    # words the candidate said (an interviewer may quote them back) or the prompt shows are no secret
+    seen = re.sub(r"[^a-z0-9' ]+", " ", " ".join([case.prompt, *(t.text for t in turns if t.role == "candidate")]).lower())
     for secret in secrets:
         words = re.findall(r"[a-z0-9']+", secret.lower())
         for i in range(len(words) - 7):
             run_of_eight = " ".join(words[i : i + 8])
+            if run_of_eight in " ".join(seen.split()):
+                continue
             assert run_of_eight not in re.sub(r"[^a-z0-9' ]+", " ", spoken), f"{kind}: revealed {secret!r}"
     assert "rubric" not in spoken and "key point" not in spoken
 

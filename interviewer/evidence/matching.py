@@ -19,6 +19,7 @@ from interviewer.models import Misconception
 
 HEARD = 0.5  # a key point with this credit counts as stated
 PARTLY_HEARD = 0.25  # ... from here it is partly stated
+NOT_PARTIAL = 0.2  # the most a window of terms (not sentences) earns short of stating the point
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,10 @@ def matches_from(points: Sequence[str], features: PairFeatures, model: PointMode
         best = int(np.argmax(logits[row]))
         credit = float(1.0 / (1.0 + np.exp(-logits[row, best])))
         window = features.windows[best]
+        if not window.prose and credit < HEARD:
+            # a list of terms, a table row or markup is partial evidence of nothing: it counts only
+            # when it states the point outright
+            credit = min(credit, NOT_PARTIAL)
         quoted = max(window.sentences, key=lambda i: float(logits[row, single[i]]))
         matches.append(
             PointMatch(

@@ -1,12 +1,13 @@
 """The candidate's words as quotable sentences and the windows of adjacent sentences a key point is
-matched against. Sentences addressed to the grader are set aside: they are never evidence."""
+matched against. Sentences addressed to the grader, and markup (HTML, table rows), are set aside:
+they are never evidence."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from interviewer.text import Span, has_specifics, is_grader_directed, is_keyword_list, sentence_spans
+from interviewer.text import Span, has_specifics, is_grader_directed, is_keyword_list, is_markup, sentence_spans
 
 MAX_WINDOW_SENTENCES = 3
 
@@ -29,7 +30,7 @@ def split_answers(answers: Sequence[str]) -> AnswerText:
     for answer in answers:
         kept: list[Span] = []
         for span in sentence_spans(answer):
-            if is_grader_directed(span.text):
+            if is_grader_directed(span.text) or is_markup(span.text):
                 ignored.append(span.text)
             else:
                 kept.append(span)
