@@ -46,8 +46,10 @@ from interviewer.evidence.matching import (  # noqa: E402
     MISCONCEPTION_CREDIT,
     CriterionEvidence,
     MisconceptionMatch,
+    by_criterion,
     matches_from,
     point_features,
+    stated_among,
 )
 from interviewer.evidence.point_model import POINT_MODEL_FILE, PointModel  # noqa: E402
 from interviewer.levels import LEVEL_FEATURES, LEVEL_MODEL_FILE, LevelModel  # noqa: E402
@@ -200,17 +202,10 @@ def corpus_features(graded: Sequence[GradedAnswer], catalog: Catalog) -> list[An
 def evidence_of(
     item: AnswerFeatures, model: PointModel
 ) -> tuple[dict[str, CriterionEvidence], list[MisconceptionMatch]]:
+    """The engine's evidence and stated misconceptions from the cached features, under `model`."""
     matches = matches_from([p for _, p in item.points], item.point_values, model)  # type: ignore[arg-type]
-    evidence: dict[str, list] = {c: [] for c in item.case.key_points}
-    for (criterion, _), match in zip(item.points, matches, strict=True):
-        evidence[criterion].append(match)
     claims = matches_from([m.claim for m in item.case.misconceptions], item.claim_values, model)  # type: ignore[arg-type]
-    stated = [
-        MisconceptionMatch(m, c.credit, c.quote)
-        for m, c in zip(item.case.misconceptions, claims, strict=True)
-        if c.credit >= MISCONCEPTION_CREDIT and c.quote
-    ]
-    return {c: CriterionEvidence(c, ms) for c, ms in evidence.items()}, stated
+    return by_criterion(item.case.key_points, matches), stated_among(item.case.misconceptions, claims)
 
 
 def level_rows(

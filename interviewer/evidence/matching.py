@@ -138,10 +138,15 @@ def gather_evidence(
     settings: MatchSettings | None = None,
     model: PointModel | None = None,
 ) -> dict[str, CriterionEvidence]:
-    points = [(criterion, point) for criterion, ps in key_points.items() for point in ps]
-    matches = match_points([p for _, p in points], answers, embedder, prompt, model)
+    points = [point for ps in key_points.values() for point in ps]
+    return by_criterion(key_points, match_points(points, answers, embedder, prompt, model))
+
+
+def by_criterion(key_points: Mapping[str, Sequence[str]], matches: Sequence[PointMatch]) -> dict[str, CriterionEvidence]:
+    """The matches of the key points, in key_points order, grouped per criterion."""
     evidence: dict[str, list[PointMatch]] = {criterion: [] for criterion in key_points}
-    for (criterion, _), match in zip(points, matches, strict=True):
+    criteria = [criterion for criterion, ps in key_points.items() for _ in ps]
+    for criterion, match in zip(criteria, matches, strict=True):
         evidence[criterion].append(match)
     return {c: CriterionEvidence(c, m) for c, m in evidence.items()}
 
@@ -169,10 +174,14 @@ def stated_misconceptions(
     model: PointModel | None = None,
 ) -> list[MisconceptionMatch]:
     """The wrong claims the candidate's words state, strongest first."""
-    found = match_points([m.claim for m in misconceptions], answers, embedder, prompt, model)
+    return stated_among(misconceptions, match_points([m.claim for m in misconceptions], answers, embedder, prompt, model))
+
+
+def stated_among(misconceptions: Sequence[Misconception], claims: Sequence[PointMatch]) -> list[MisconceptionMatch]:
+    """Of the misconceptions whose claims were matched (in order), those stated, strongest first."""
     stated = [
         MisconceptionMatch(m, match.credit, match.quote)
-        for m, match in zip(misconceptions, found, strict=True)
+        for m, match in zip(misconceptions, claims, strict=True)
         if match.credit >= MISCONCEPTION_CREDIT and match.quote
     ]
     return sorted(stated, key=lambda m: -m.credit)
