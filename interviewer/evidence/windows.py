@@ -7,7 +7,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from interviewer.text import Span, has_specifics, is_grader_directed, is_keyword_list, is_markup, sentence_spans
+from interviewer.text import (
+    Span,
+    has_specifics,
+    is_grader_directed,
+    is_keyword_list,
+    is_markup,
+    sentence_spans,
+)
 
 MAX_WINDOW_SENTENCES = 3
 
