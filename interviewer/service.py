@@ -25,7 +25,7 @@ from interviewer.policy import Heard, Move, next_move, understand
 from interviewer.policy.moves import Substitution
 from interviewer.policy.turns import is_end_command
 from interviewer.rescue import rescue_answer
-from interviewer.session import RoundState, derive_state
+from interviewer.session import ANSWER_SPOKE_TO, RoundState, derive_state, with_note
 from interviewer.store import LOCAL_USER, Store, StoreError
 
 if TYPE_CHECKING:
@@ -293,6 +293,9 @@ class InterviewService:
         display = _Display(stream)
         display.show("")  # an empty first chunk: the answer is stored, a page may show "thinking"
         words, source, move = self._phrase(move, context, display)
+        if move.kind == "phase_change" and (move.reason == "ahead" or move.skipped):
+            # the answer had already gone on: say where, so its time counts there (time_per_phase)
+            source = with_note(source, f"{ANSWER_SPOKE_TO} {move.skipped[-1] if move.skipped else move.phase}")
         kind = turn_kind(move)
         turn = self.store.append_turn(
             session_id,
@@ -326,7 +329,7 @@ class InterviewService:
                 chunks.append(chunk)
                 display.show(chunk)
             name = self.interviewer.name
-            return "".join(chunks).strip(), f"{name} ({note})" if note else name, chosen
+            return "".join(chunks).strip(), with_note(name, note), chosen
         except Exception as error:  # noqa: BLE001 - any backend fault falls back for this turn
             words = phrase_offline(move, context)
             display.show(words)

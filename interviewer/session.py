@@ -6,6 +6,7 @@ the turns so far, so a session resumes from the store after a refresh, a restart
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -115,16 +116,39 @@ def derive_state(case: AnyCase, turns: Sequence[Turn], time_extension_s: float =
     )
 
 
+# Noted in the source of a phase change that followed a candidate whose answer had already gone on
+# ("offline (answer spoke to data)"): that answer's time counts in the phase it spoke to.
+ANSWER_SPOKE_TO = "answer spoke to"
+_SPOKE_TO = re.compile(rf"{ANSWER_SPOKE_TO} ([\w-]+)")
+
+
+def with_note(source: str, note: str) -> str:
+    """'openai' + 'alternative 1' -> 'openai (alternative 1)'; a second note joins the first."""
+    if not note:
+        return source
+    return f"{source[:-1]}; {note})" if source.endswith(")") else f"{source} ({note})"
+
+
 def time_per_phase(case: AnyCase, turns: Sequence[Turn], end_s: float | None = None) -> dict[str, float]:
-    """Seconds spent in each phase, from the phase-change turns."""
+    """Seconds spent in each phase: from one phase change to the next, except that an answer which
+    had already gone on to a later phase (ANSWER_SPOKE_TO) counts in that phase."""
     phases = [p.id for p in case.plan()]
     spent = dict.fromkeys(phases, 0.0)
-    current, since = phases[0], 0.0
+    current, since, question_at = phases[0], 0.0, 0.0
     last = end_s if end_s is not None else (turns[-1].at_s if turns else 0.0)
     for turn in turns:
-        if turn.role == "interviewer" and turn.kind == "phase_change" and turn.phase in spent:
-            spent[current] += max(0.0, turn.at_s - since)
+        if turn.role != "interviewer":
+            continue
+        if turn.kind == "phase_change" and turn.phase in spent:
+            spoke_to = _SPOKE_TO.search(turn.source)
+            if spoke_to and spoke_to.group(1) in spent:
+                answer_from = max(since, question_at)
+                spent[current] += answer_from - since
+                spent[spoke_to.group(1)] += turn.at_s - answer_from
+            else:
+                spent[current] += max(0.0, turn.at_s - since)
             current, since = turn.phase, turn.at_s
+        question_at = turn.at_s
     spent[current] += max(0.0, last - since)
     return {k: round(v, 1) for k, v in spent.items()}
 

@@ -22,6 +22,7 @@ from interviewer.models import Turn
 from interviewer.policy import listened_points, understand
 from interviewer.policy.facts import match_fact
 from interviewer.service import InterviewService
+from interviewer.session import time_per_phase
 from interviewer.store import Store
 from tests.openai_stub import Reply, StubServer
 
@@ -213,6 +214,15 @@ def test_a_candidate_who_runs_ahead_is_followed_and_never_asked_for_what_they_sa
     result = check_round("ahead", service.catalog.case(DESIGN), service.catalog, service.offline,
                          [], [t.model_dump() for t in turns])
     assert result.total == 0, result.violations
+
+
+def test_the_time_of_an_answer_that_ran_ahead_counts_where_it_went(service: InterviewService) -> None:
+    session = service.start(DESIGN)
+    say(service, session.id, "Framing, briefly. " + DATA, 200)  # framing time, data content
+    moved = service.store.turns(session.id)[-1]
+    assert moved.kind == "phase_change" and "answer spoke to data" in moved.source
+    spent = time_per_phase(service.catalog.case(DESIGN), service.store.turns(session.id), end_s=260)
+    assert spent["data"] == 200 and spent["frame"] == 0 and sum(spent.values()) == 260
 
 
 def test_after_end_only_the_close(service: InterviewService) -> None:

@@ -15,6 +15,7 @@ from interviewer.catalog import Catalog, load_catalog
 from interviewer.models import CriterionScore, ScoreCard, SessionInfo, Turn
 from interviewer.prompts import quote_markdown
 from interviewer.report import report_html, report_json, report_markdown
+from interviewer.session import ANSWER_SPOKE_TO, time_per_phase, with_note
 from interviewer.store import Store
 
 CASE = "drill-bias-variance"
@@ -237,6 +238,27 @@ def test_time_per_phase_from_phase_changes(tmp_path: Path, catalog: Catalog) -> 
     md = report_markdown(store, catalog, session.id)
     names = [p.title for p in case.plan()[:3]]
     assert f"- {names[0]}: 4.0 min" in md and f"- {names[1]}: 6.0 min" in md and f"- {names[2]}: 6.7 min" in md
+
+
+def test_an_answer_that_ran_ahead_counts_in_the_phase_it_ran_to(catalog: Catalog) -> None:
+    """The candidate answered the estimation questions while the plan still said requirements: the
+    interviewer followed them, and that answer's four minutes are estimation time, not requirements."""
+    case = catalog.case(SYSTEM_DESIGN_CASE)
+    first, second, third = (p.id for p in case.plan()[:3])
+    turns = [
+        t(0, "interviewer", "opening", "Design a feature store.", 0.0, phase=first),
+        t(1, "candidate", "answer", "Requirements first.", 120.0, phase=first),
+        t(2, "interviewer", "probe", "Who reads the features?", 150.0, phase=first),
+        t(3, "candidate", "answer", "Risk scoring reads them; and sizing it, about 2M rows a day...", 390.0, phase=first),
+        t(4, "interviewer", "phase_change", "You've sized it; what's the peak read rate?", 400.0, phase=second,
+          source=with_note("offline", f"{ANSWER_SPOKE_TO} {second}")),
+        t(5, "candidate", "answer", "About 3k reads a second.", 500.0, phase=second),
+        t(6, "interviewer", "phase_change", "Now the design.", 520.0, phase=third),
+    ]
+    spent = time_per_phase(case, turns, end_s=600.0)
+    assert (spent[first], spent[second], spent[third]) == (150.0, 370.0, 80.0)
+    assert sum(spent.values()) == 600.0
+    assert with_note("openai (alternative 1)", "answer spoke to data") == "openai (alternative 1; answer spoke to data)"
 
 
 # -- JSON ------------------------------------------------------------------------------------------
