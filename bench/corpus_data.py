@@ -17,7 +17,7 @@ ANSWERS = CORPUS / "answers"
 GRADED = CORPUS / "graded.jsonl"
 PAIRS = CORPUS / "pairs"
 # The library as the teacher saw it: the two versions the grader requests were recorded with.
-CONTENTS = (CORPUS / "content-v2a", CORPUS / "content-v2b")
+CONTENTS = (CORPUS / "content-v2a", CORPUS / "content-v2b", CORPUS / "content-v3")
 TEACHER = "a capable model answering the project's grader prompt (version {version})"
 
 
