@@ -15,12 +15,13 @@ import pytest
 
 from bench.listening import ROUNDS, check_round, read_rows
 from interviewer.backends.llm import LlmConfig, LlmInterviewer
-from interviewer.backends.offline import NO_FACT, OfflineGrader, OfflineInterviewer
+from interviewer.backends.offline import NO_FACT, OfflineGrader, OfflineInterviewer, phrase_offline
 from interviewer.catalog import Catalog, load_catalog
 from interviewer.evidence import MisconceptionMatch
 from interviewer.models import Turn
 from interviewer.policy import listened_points, understand
 from interviewer.policy.facts import match_fact
+from interviewer.policy.moves import Move
 from interviewer.service import InterviewService
 from interviewer.session import time_per_phase
 from interviewer.store import Store
@@ -107,6 +108,20 @@ def test_case_questions_get_the_fact_that_answers_them_by_meaning_or_a_refusal(
         assert (found.topic if found else None) == expected, question
         if expected:
             assert found == topic[expected]
+
+
+def test_a_question_the_case_answers_only_loosely_gets_the_nearest_fact_said_as_such(
+    catalog: Catalog, grader: OfflineGrader
+) -> None:
+    """Below the answering threshold but above NEAREST_MIN, withholding the fact would leave the
+    candidate guessing: the nearest fact is given, and the reply says it is the nearest."""
+    case = catalog.case("last-mile-eta")
+    question = "Do drivers actually stick to the order the routing engine gives them, or do they kind of freestyle it?"
+    found = match_fact(case, question, grader.embedder)
+    assert found.nearest and found.fact is not None and found.fact.topic == "stop sequence"
+    reply = phrase_offline(Move("clarification", "data", clarification=found.fact, nearest=True), None)  # type: ignore[arg-type]
+    assert reply.startswith("The case doesn't say exactly that.") and found.fact.answer in reply
+    assert not match_fact(case, "What is the CEO's favourite colour?", grader.embedder).nearest
 
 
 def test_a_refused_question_invents_nothing_and_a_known_one_is_answered_in_the_round(

@@ -366,7 +366,8 @@ def _move_values(move: Move, context: TurnContext) -> dict[str, Any]:
         "next_phase": None,
     }
     if move.kind == "clarification" and move.clarification is not None:
-        values["fact"] = {"topic": move.clarification.topic, "answer": move.clarification.answer}
+        values["fact"] = {"topic": move.clarification.topic, "answer": move.clarification.answer,
+                          "nearest": move.nearest}
     if move.kind == "phase_change":
         upcoming = next(p for p in state.phases if p.id == move.phase)
         values["next_phase"] = {"title": upcoming.title, "minutes": minutes_text(upcoming.minutes * 60)}

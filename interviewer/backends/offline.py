@@ -154,6 +154,9 @@ def phrase_offline(move: Move, context: TurnContext) -> str:
             return NO_FACT
         if move.clarification.topic == BRIEF:
             return f"That's in the brief: {move.clarification.answer}"
+        if move.nearest:
+            return (f"The case doesn't say exactly that. The nearest it gives, on {move.clarification.topic}: "
+                    f"{move.clarification.answer} Assume the rest and say what you assume.")
         return move.clarification.answer
     if move.kind == "interview":
         return _interview_reply(move, context)

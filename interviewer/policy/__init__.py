@@ -41,12 +41,16 @@ ALTERNATIVES = 2
 EARLY_WRAP_SHARE = 0.8
 
 
-def match_clarification(case: AnyCase, question: str, embedder: object | None = None) -> Clarification | None:
+def find_fact(case: AnyCase, question: str, embedder: object | None = None) -> FactMatch:
     if embedder is None:
         from interviewer.embeddings import shared_embedder
 
         embedder = shared_embedder()
-    return match_fact(case, question, embedder).fact  # type: ignore[arg-type]
+    return match_fact(case, question, embedder)  # type: ignore[arg-type]
+
+
+def match_clarification(case: AnyCase, question: str, embedder: object | None = None) -> Clarification | None:
+    return find_fact(case, question, embedder).fact
 
 
 def _time_note(state: RoundState, now_s: float) -> str:
@@ -167,9 +171,10 @@ def next_move(
             return Move("interview", state.phase.id, question=found.question, ask=found.ask)
         return turn.decide(lead="go_on" if found.ask == "go_on" else "depth")
     if found.kind == "case_question":
-        fact = match_clarification(case, found.question, embedder)  # a fact, or the prompt's sentence
-        if fact is not None or not found.with_answer:
-            return Move("clarification", state.phase.id, clarification=fact, question=found.question)
+        match = find_fact(case, found.question, embedder)  # a fact, the prompt's sentence, the nearest
+        if match.fact is not None or not found.with_answer:
+            return Move("clarification", state.phase.id, clarification=match.fact, nearest=match.nearest,
+                        question=found.question)
         return turn.decide(lead="no_fact")
     if found.kind == "dont_know":
         return turn.decide(lead="dont_know")

@@ -28,6 +28,7 @@ class Move:
     follow_up: FollowUp | None = None
     follow_up_index: int | None = None
     clarification: Clarification | None = None
+    nearest: bool = False  # the clarification is the closest fact, not an exact answer to the question
     question: str = ""  # the candidate's question, for a clarification or an interview question
     reason: str = ""  # why the phase changes or the round ends
     time_note: str = ""  # pacing reminder to prefix, when the phase is nearly used up
