@@ -43,10 +43,10 @@ from interviewer.embeddings import shared_embedder  # noqa: E402
 from interviewer.evaluation import criterion_agreement, overall_agreement  # noqa: E402
 from interviewer.evidence.features import FEATURES  # noqa: E402
 from interviewer.evidence.matching import (  # noqa: E402
-    MISCONCEPTION_CREDIT,
     CriterionEvidence,
     MisconceptionMatch,
     by_criterion,
+    is_stated,
     matches_from,
     point_features,
     stated_among,
@@ -98,9 +98,14 @@ def _pair_row(pair: Pair, case: AnyCase | None) -> np.ndarray:
     return values[best] if len(values) else np.zeros(len(FEATURES), np.float32)
 
 
-def misconception_rows(statements: Sequence[MisconceptionStatement], catalog: Catalog) -> np.ndarray:
-    as_pairs = [Pair(m.case, "", m.claim, m.utterance, "paraphrase") for m in statements]
-    return pair_rows(as_pairs, catalog)
+def misconception_rows(
+    statements: Sequence[MisconceptionStatement], catalog: Catalog
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pair features of each statement against its misconception's wrong claim and its correction."""
+    corrections = {(case.id, m.claim): m.correction for case in catalog.cases.values() for m in case.misconceptions}
+    claims = [Pair(m.case, "", m.claim, m.utterance, "paraphrase") for m in statements]
+    fixed = [Pair(m.case, "", corrections[(m.case, m.claim)], m.utterance, "paraphrase") for m in statements]
+    return pair_rows(claims, catalog), pair_rows(fixed, catalog)
 
 
 # Signs the fitted weights may take: evidence of the point can only raise its credit, and signs that
@@ -174,6 +179,7 @@ class AnswerFeatures:
     points: list[tuple[str, str]]  # (criterion, point)
     point_values: object  # PairFeatures of the key points
     claim_values: object  # PairFeatures of the misconception claims
+    correction_values: object  # ... and of their corrections
     words: int
 
 
@@ -193,6 +199,7 @@ def corpus_features(graded: Sequence[GradedAnswer], catalog: Catalog) -> list[An
                 points,
                 point_features([p for _, p in points], answer.turns, embedder, case.prompt),
                 point_features([m.claim for m in case.misconceptions], answer.turns, embedder, case.prompt),
+                point_features([m.correction for m in case.misconceptions], answer.turns, embedder, case.prompt),
                 sum(len(t.split()) for t in answer.turns),
             )
         )
@@ -204,8 +211,10 @@ def evidence_of(
 ) -> tuple[dict[str, CriterionEvidence], list[MisconceptionMatch]]:
     """The engine's evidence and stated misconceptions from the cached features, under `model`."""
     matches = matches_from([p for _, p in item.points], item.point_values, model)  # type: ignore[arg-type]
-    claims = matches_from([m.claim for m in item.case.misconceptions], item.claim_values, model)  # type: ignore[arg-type]
-    return by_criterion(item.case.key_points, matches), stated_among(item.case.misconceptions, claims)
+    misconceptions = item.case.misconceptions
+    claims = matches_from([m.claim for m in misconceptions], item.claim_values, model)  # type: ignore[arg-type]
+    corrections = matches_from([m.correction for m in misconceptions], item.correction_values, model)  # type: ignore[arg-type]
+    return by_criterion(item.case.key_points, matches), stated_among(misconceptions, claims, corrections)
 
 
 def level_rows(
@@ -403,7 +412,8 @@ def cross_validate(
 ) -> dict[str, object]:
     """Held-out figures for the offline scorer and the word-overlap baseline, folds by case."""
     started = time.perf_counter()
-    x_statements = misconception_rows(statements, catalog) if statements else np.zeros((0, len(FEATURES)))
+    empty = np.zeros((0, len(FEATURES)))
+    x_claims, x_corrections = misconception_rows(statements, catalog) if statements else (empty, empty)
     statement_cases = [m.case for m in statements]
     stated = [m.stated for m in statements]
     caught = np.zeros(len(statements), bool)
@@ -422,7 +432,11 @@ def cross_validate(
         point_model = fit_point_model(x_pairs[train_pairs], [labels[i] for i in train_pairs])
         test_statements = [i for i, c in enumerate(statement_cases) if c in test_cases]
         if test_statements:
-            caught[test_statements] = point_model.credit(x_statements[test_statements]) >= MISCONCEPTION_CREDIT
+            caught[test_statements] = [
+                is_stated(float(a), float(b)) for a, b in zip(
+                    point_model.credit(x_claims[test_statements]), point_model.credit(x_corrections[test_statements]),
+                    strict=True)
+            ]
         if test_pairs:
             held_credit[test_pairs] = point_model.credit(x_pairs[test_pairs])
             threshold = _overlap_threshold(x_pairs[train_pairs], [labels[i] for i in train_pairs])
@@ -448,7 +462,7 @@ def cross_validate(
     }
     if statements:
         flags = np.array(stated)
-        report[f"misconceptions_held_out_at_credit_{MISCONCEPTION_CREDIT}"] = {
+        report["misconceptions_held_out"] = {
             "stated_caught": f"{int(caught[flags].sum())} of {int(flags.sum())}",
             "correct_statements_flagged": f"{int(caught[~flags].sum())} of {int((~flags).sum())}",
         }

@@ -60,6 +60,7 @@ sys.path.insert(0, str(ROOT))
 from interviewer.backends.offline import NO_FACT, OfflineGrader  # noqa: E402
 from interviewer.catalog import Catalog, load_catalog  # noqa: E402
 from interviewer.models import AnyCase  # noqa: E402
+from interviewer.numbers import quantities, same_quantity  # noqa: E402
 from interviewer.policy import PHASE_COVERED, listened_points  # noqa: E402
 from interviewer.policy.heard import HEARD  # noqa: E402
 from interviewer.policy.phases import phase_views  # noqa: E402
@@ -73,6 +74,9 @@ EXTRA = ("fact_invented", "revealed", "reply")
 ASKING_KINDS = ("probe", "nudge", "phase_change")
 NOT_SPECIFIED = re.compile(r"\b(isn'?t|is not|not) (specified|given|stated|in the brief|part of)", re.IGNORECASE)
 NUMBER = re.compile(r"\d[\d,.]*%?")
+# a probe may ask in the imperative ("Explain to the ops desk lead what a 70% score means.")
+ASKS = re.compile(r"(^|[.!:]\s+)(Explain|Walk me|Talk me|Take me|Tell me|Describe|Sketch|Estimate|Size|Give me|Show me|"
+                  r"Say|Name|Justify|Defend|Convince|Pitch)\b")
 REPLY_MAX_WORDS = 70
 LEAK_WORDS = 8
 
@@ -83,7 +87,8 @@ class RoundResult:
     case: str
     violations: dict[str, list[str]] = field(default_factory=dict)
     turns: int = 0
-    misses: int = 0
+    misses: int = 0  # model turns with no stored reply yet (a pass records them)
+    rejected: int = 0  # model replies the interviewer refused (a leaked key point...) and said offline
     error: str = ""
 
     def add(self, check: str, detail: str) -> None:
@@ -145,15 +150,21 @@ def questions_in(text: str) -> list[str]:
     return [_norm(s) for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.strip().endswith("?")]
 
 
+def _has_quantities(text: str, reply: str) -> tuple[int, int]:
+    """How many of the text's quantities the reply states, in digits or in words ("2" / "two"), of all."""
+    said = quantities(reply)
+    wanted = set(quantities(text))
+    return sum(1 for q in wanted if any(same_quantity(q, r) for r in said)), len(wanted)
+
+
 def _fact_given(fact_answer: str, reply: str) -> bool:
     """The reply passes the fact on: verbatim, or most of its numbers and a share of its words."""
     if fact_answer.strip() in reply:
         return True
-    numbers = set(NUMBER.findall(fact_answer))
-    given = {n for n in numbers if n in reply}
+    given, numbers = _has_quantities(fact_answer, reply)
     fact_stems, reply_stems = set(content_stems(fact_answer)), set(content_stems(reply))
     words = len(fact_stems & reply_stems) / max(1, len(fact_stems))
-    return (not numbers or len(given) >= max(1, len(numbers) // 2)) and words >= 0.25 and \
+    return (not numbers or given >= max(1, numbers // 2)) and words >= 0.25 and \
         not NOT_SPECIFIED.search(reply)
 
 
@@ -223,7 +234,9 @@ def check_round(name: str, case: AnyCase, catalog: Catalog, grader: OfflineGrade
                 elif not _fact_given(fact.answer, reply.text):
                     result.add("fact_withheld", f"turn {position}: {turn.text[:70]!r} -> {reply.text[:90]!r}")
             elif expect.startswith("known:"):  # answered by the prompt: the reply must say it
-                if expect.split(":", 1)[1] not in reply.text:
+                known = expect.split(":", 1)[1]
+                given, numbers = _has_quantities(known, reply.text)
+                if known not in reply.text and not (numbers and given == numbers):
                     result.add("fact_withheld", f"turn {position}: {turn.text[:70]!r} -> {reply.text[:90]!r}")
             elif expect == "interview":
                 gave_fact = any(c.answer in reply.text for c in case.clarifications)
@@ -279,7 +292,7 @@ def _check_model_reply(result: RoundResult, case: AnyCase, typed: list[Any], pos
         problems.append(f"{words} words")
     if turn.text.count("?") > 2:
         problems.append("more than two question marks")
-    if turn.kind in ("probe", "nudge") and "?" not in turn.text:
+    if turn.kind in ("probe", "nudge") and "?" not in turn.text and not ASKS.search(turn.text):
         problems.append("a probe without a question")
     if turn.kind == "wrap_up" and "?" in turn.text:
         problems.append("a close that asks something")
@@ -309,7 +322,9 @@ def measure(paths: Sequence[Path], llm_url: str | None = None, stop_at_fallback:
             return RoundResult(path.stem, case_of(path), error=str(error))
         case = catalog.case(case_of(path))
         result = check_round(path.stem, case, catalog, grader, rows, output["turns"], model=llm_url is not None)
-        result.misses = sum(1 for t in output["turns"] if str(t.get("source", "")).startswith("offline-fallback"))
+        sources = [str(t.get("source", "")) for t in output["turns"]]
+        result.misses = sum(1 for s in sources if s.startswith("offline-fallback (InternalServerError"))
+        result.rejected = sum(1 for s in sources if s.startswith("offline-fallback (LlmReplyError"))
         return result
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -319,6 +334,7 @@ def measure(paths: Sequence[Path], llm_url: str | None = None, stop_at_fallback:
 def report(results: Sequence[RoundResult], as_json: bool) -> None:
     if as_json:
         print(json.dumps([{"round": r.name, "case": r.case, "turns": r.turns, "misses": r.misses,
+                           "rejected": r.rejected,
                            "error": r.error, "violations": r.violations,
                            "total": r.total} for r in results], indent=1))
         return
@@ -334,6 +350,9 @@ def report(results: Sequence[RoundResult], as_json: bool) -> None:
         print(f"{r.name:52} " + " ".join(f"{r.count(c):>8}" for c in (*CHECKS, *EXTRA)) + f"   {r.total:>5}")
     print(f"{'total':52} " + " ".join(f"{sum(r.count(c) for r in results):>8}" for c in (*CHECKS, *EXTRA))
           + f"   {sum(r.total for r in results):>5}")
+    if any(r.rejected for r in results):
+        print(f"model replies the interviewer refused and said offline instead: {sum(r.rejected for r in results)} "
+              f"({', '.join(r.name for r in results if r.rejected)})")
     for r in results:
         for check, details in r.violations.items():
             for detail in details:

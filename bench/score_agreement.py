@@ -99,7 +99,7 @@ def saf_split(split: str, grader: OfflineGrader, limit: int | None) -> dict[str,
 def saf_llm(split: str, sample: int, record: Path | None, responses: Path | None) -> dict[str, Any]:
     """The LLM grader on a fixed random sample of a split, through the record / replay harness."""
     from bench.model_server import ModelServer
-    from interviewer.backends.llm import LlmConfig, LlmGrader
+    from interviewer.backends.llm import OFFLINE_FALLBACK_FLAG, LlmConfig, LlmGrader
 
     rows = load_split(SAF_ZIP, split)
     rows = random.Random(13).sample(rows, min(sample, len(rows)))
@@ -113,7 +113,9 @@ def saf_llm(split: str, sample: int, record: Path | None, responses: Path | None
     if server.misses:
         raise SystemExit(f"{len(server.misses)} SAF request(s) had no stored response, e.g. {server.misses[0]}")
     gold_share = [r.score / r.max_score for r in rows]
-    llm = [c.overall if not c.flags else None for c in cards]  # a fallback to offline is not the LLM
+    # a criterion that fell back to the offline scorer is not the LLM's grade; other flags (say, the
+    # LLM and the offline scorer disagree) are notes on a real LLM grade and keep it
+    llm = [None if any(OFFLINE_FALLBACK_FLAG in f for f in c.flags) else c.overall for c in cards]
     offline = OfflineGrader()
     offline_scores = [offline.grade(as_drill(r), SAF_RUBRIC, [r.response]).overall for r in rows]
     keep = [i for i, v in enumerate(llm) if v is not None]

@@ -6,7 +6,7 @@ round there, as typing it does.
 Two settings for benches that measure the interviewer (bench/listening.py), not for candidates:
 INTERVIEWER_PRACTICE_GRADER=offline grades the card with the offline scorer whatever the backend, and
 INTERVIEWER_PRACTICE_STOP_AT_FALLBACK=1 stops a scripted round after the first turn the model
-interviewer did not answer (a record / replay pass adds one turn per round).
+interviewer has no reply for yet (a record / replay pass adds one turn per round).
 """
 
 from __future__ import annotations
@@ -94,7 +94,9 @@ def run_practice(service: InterviewService, args: argparse.Namespace) -> dict[st
                 session.id, text, lambda chunk: print(chunk, end="", flush=True), at_s
             )
             print(flush=True)
-        if stop_at_fallback and any(t.source.startswith("offline-fallback") for t in replies):
+        # a reply the model gave but the interviewer rejected (say, it leaked a key point) is part of
+        # the round; only a request with no reply yet (the replay server's HTTP 500) ends a pass
+        if stop_at_fallback and any(t.source.startswith("offline-fallback (InternalServerError") for t in replies):
             print("stopped at the first turn the model did not answer", file=sys.stderr)
             break
 

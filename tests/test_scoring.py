@@ -130,12 +130,14 @@ def test_strong_beats_weak_and_a_higher_target_level_raises_the_bar(catalog, gra
     assert junior.overall > staff.overall
 
 
-def test_at_most_three_actions_each_naming_a_missing_key_point(catalog, grader):
+def test_at_most_three_actions_each_naming_a_missing_key_point_or_a_stated_misconception(catalog, grader):
     case = catalog.case("otif-drop-diagnosis")
     card = grade(catalog, grader, case.id, answers(case.id)["weak"])
     assert 1 <= len(card.actions) <= 3
     missing = {p for c in card.criteria for p in c.missing}
-    assert all(any(point in action for point in missing) for action in card.actions)
+    stated = " ".join(m for c in card.criteria for m in c.misconceptions)  # each card line quotes its correction
+    corrections = {m.correction for m in case.misconceptions if m.correction in stated}
+    assert all(any(text in action for text in missing | corrections) for action in card.actions)
 
 
 def _score(cid: str, level: int | None, core: bool = False, weight: float = 1.0) -> CriterionScore:

@@ -153,10 +153,14 @@ def by_criterion(key_points: Mapping[str, Sequence[str]], matches: Sequence[Poin
 
 
 
-# A misconception counts as stated only from this credit on. Stating one caps a criterion, so the bar
-# is set for few false alarms: measured by bench/score_agreement.py on statements of each misconception
-# and on the correct view in the same words, and on every case's own model answer (none flagged).
-MISCONCEPTION_CREDIT = 0.9
+# A misconception counts as stated when the candidate's words fit its wrong claim clearly better than
+# its correction: the claim's credit at least MISCONCEPTION_CREDIT and at least MISCONCEPTION_MARGIN
+# above the correction's best credit in the same answer. A correct view shares most of the claim's
+# words, so the claim's credit alone cannot tell them apart. Chosen on the statements of the first 40
+# cases' misconceptions (bench/corpus/misconceptions, a false flag weighed twice a miss) and measured
+# on the other 44 cases' (bench/score_agreement.py); stating one caps a criterion.
+MISCONCEPTION_CREDIT = 0.3
+MISCONCEPTION_MARGIN = 0.3
 
 
 @dataclass(frozen=True)
@@ -174,14 +178,23 @@ def stated_misconceptions(
     model: PointModel | None = None,
 ) -> list[MisconceptionMatch]:
     """The wrong claims the candidate's words state, strongest first."""
-    return stated_among(misconceptions, match_points([m.claim for m in misconceptions], answers, embedder, prompt, model))
+    texts = [m.claim for m in misconceptions] + [m.correction for m in misconceptions]
+    matches = match_points(texts, answers, embedder, prompt, model)
+    return stated_among(misconceptions, matches[: len(misconceptions)], matches[len(misconceptions):])
 
 
-def stated_among(misconceptions: Sequence[Misconception], claims: Sequence[PointMatch]) -> list[MisconceptionMatch]:
-    """Of the misconceptions whose claims were matched (in order), those stated, strongest first."""
+def stated_among(
+    misconceptions: Sequence[Misconception], claims: Sequence[PointMatch], corrections: Sequence[PointMatch]
+) -> list[MisconceptionMatch]:
+    """Of the misconceptions whose claims and corrections were matched (in order), those stated,
+    strongest first."""
     stated = [
-        MisconceptionMatch(m, match.credit, match.quote)
-        for m, match in zip(misconceptions, claims, strict=True)
-        if match.credit >= MISCONCEPTION_CREDIT and match.quote
+        MisconceptionMatch(m, claim.credit, claim.quote)
+        for m, claim, correction in zip(misconceptions, claims, corrections, strict=True)
+        if is_stated(claim.credit, correction.credit) and claim.quote
     ]
     return sorted(stated, key=lambda m: -m.credit)
+
+
+def is_stated(claim_credit: float, correction_credit: float) -> bool:
+    return claim_credit >= MISCONCEPTION_CREDIT and claim_credit - correction_credit >= MISCONCEPTION_MARGIN
