@@ -7,8 +7,10 @@
     .venv/bin/python bench/grade_corpus.py replay --responses bench/corpus/responses/grader-v2
 
 Replay fails (exit 1, listing the request keys) when any request has no stored response. Both read
-the library from a frozen copy (bench/corpus/content-v2: cases/ and rubrics/ as they were when the
-requests were recorded), so later edits to cases/ do not change the prompts being replayed.
+the library from frozen copies (bench/corpus/content-v2a, -v2b, -v3: cases/ and rubrics/ as they were
+when the requests were recorded; record uses the last, replay tries them in order), so later edits to
+cases/ do not change the prompts being replayed. To grade answers added later, copy the library into
+a new content-vN, add it to bench/corpus_data.CONTENTS and record with --content and --cases.
 `--cases a,b` limits the run to some cases.
 """
 

@@ -58,7 +58,7 @@ def test_spoken_numbers_are_the_same_quantities():
     assert shared_quantities("about 250 model calls a second", "about 65000 model calls a second")[1:] == (0, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="known weakness: at the few-false-alarms bar most misconceptions in other words are missed (bench/score_agreement.py)")
+@pytest.mark.xfail(strict=True, reason="known weakness: about four in ten misconceptions in other words are still missed, this one among them (bench/score_agreement.py)")
 def test_a_misconception_stated_in_other_words_is_caught_and_the_correct_view_is_not(embedder):
     wrong = Misconception(
         claim="A random train-test split of loads is fine for evaluating the ETA model.",
