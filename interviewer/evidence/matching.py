@@ -158,7 +158,7 @@ def by_criterion(key_points: Mapping[str, Sequence[str]], matches: Sequence[Poin
 # above the correction's best credit in the same answer. A correct view shares most of the claim's
 # words, so the claim's credit alone cannot tell them apart. Chosen on the statements of the first 40
 # cases' misconceptions (bench/corpus/misconceptions, a false flag weighed twice a miss) and measured
-# on the other 44 cases' (bench/score_agreement.py); stating one caps a criterion.
+# on the other 44 cases' (bench/misconception_rule.py); stating one caps a criterion.
 MISCONCEPTION_CREDIT = 0.3
 MISCONCEPTION_MARGIN = 0.3
 
