@@ -153,13 +153,15 @@ def main() -> int:
     if args.only in (None, "saf"):
         if not SAF_ZIP.exists():
             report["saf"] = f"skipped: SAF data not found at {SAF_ZIP}"
-        elif args.llm_record or args.llm_responses:
-            report["saf_llm_unseen_questions"] = saf_llm(
-                "unseen_questions", args.saf_sample, args.llm_record, args.llm_responses
-            )
+        elif args.llm_record:
+            report["saf_llm_unseen_questions"] = saf_llm("unseen_questions", args.saf_sample, args.llm_record, None)
         else:
             grader = OfflineGrader()
             report["saf"] = {split: saf_split(split, grader, args.saf_limit) for split in args.saf_splits}
+            if args.llm_responses:
+                report["saf_llm_unseen_questions"] = saf_llm(
+                    "unseen_questions", args.saf_sample, None, args.llm_responses
+                )
     print(json.dumps(report, indent=1) if args.json else _text(report))
     return 0
 
