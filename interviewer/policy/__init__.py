@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from interviewer.models import AnyCase, Clarification, Rubric
+from interviewer.models import AnyCase, Rubric
 from interviewer.policy.facts import FactMatch, match_fact
 from interviewer.policy.heard import Heard
 from interviewer.policy.moves import PHASE_COVERED, Lead, Move, MoveKind
@@ -32,7 +32,7 @@ from interviewer.session import NUDGE_AT_SHARE, RoundState, minutes_text
 
 __all__ = [
     "PHASE_COVERED", "FactMatch", "Heard", "Move", "MoveKind", "Understood", "follow_up_answered",
-    "is_clarifying_question", "is_end_command", "least_evidenced", "listened_points", "match_clarification",
+    "is_clarifying_question", "is_end_command", "least_evidenced", "listened_points", "find_fact",
     "next_move", "understand",
 ]
 
@@ -47,10 +47,6 @@ def find_fact(case: AnyCase, question: str, embedder: object | None = None) -> F
 
         embedder = shared_embedder()
     return match_fact(case, question, embedder)  # type: ignore[arg-type]
-
-
-def match_clarification(case: AnyCase, question: str, embedder: object | None = None) -> Clarification | None:
-    return find_fact(case, question, embedder).fact
 
 
 def _time_note(state: RoundState, now_s: float) -> str:
