@@ -28,6 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus_data import (  # noqa: E402
+    CONTENTS,
     GRADED,
     PAIRS,
     GradedAnswer,
@@ -51,10 +52,10 @@ from interviewer.evidence.matching import (  # noqa: E402
     point_features,
     stated_among,
 )
-from interviewer.evidence.point_model import POINT_MODEL_FILE, PointModel  # noqa: E402
+from interviewer.evidence.point_model import POINT_MODEL_FILE, PointModel, shipped_point_model  # noqa: E402
 from interviewer.levels import LEVEL_FEATURES, LEVEL_MODEL_FILE, LevelModel  # noqa: E402
 from interviewer.models import AnyCase, CriterionScore, Rubric  # noqa: E402
-from interviewer.scoring import decide_level, overall_score, verdict  # noqa: E402
+from interviewer.scoring import case_addressed, decide_level, overall_score, verdict  # noqa: E402
 
 PAIR_TARGET = {"paraphrase": 1.0, "partial": 0.5, "near_miss": 0.0, "opposite": 0.0}
 POINT_C = 1.0
@@ -273,12 +274,13 @@ def score_items(
     results = []
     for item in items:
         evidence, stated = evidence_of(item, point_model)
+        addressed = case_addressed(evidence)
         scores = []
         levels: dict[str, int | None] = {}
         for criterion in item.rubric.criteria:
             found = evidence.get(criterion.id, CriterionEvidence(criterion.id, []))
             misconception = next((m for m in stated if m.misconception.criterion == criterion.id), None)
-            decision = decide_level(found, item.answer.target, None, misconception, level_model)
+            decision = decide_level(found, item.answer.target, None, misconception, level_model, addressed)
             levels[criterion.id] = decision.level
             scores.append(
                 CriterionScore(
@@ -477,10 +479,33 @@ def cross_validate(
     return report
 
 
+def shipped_on_unseen_cases(items: Sequence[AnswerFeatures]) -> dict[str, object]:
+    """The shipped JSON models on the corpus answers of the cases added after they were fitted (the
+    first library, bench/corpus/content-v2a, is all they saw), beside word overlap fitted on the same
+    first cases."""
+    from interviewer.levels import shipped_level_model
+
+    first = {path.stem for path in (CONTENTS[0] / "cases").glob("*.yaml")}
+    seen = [i for i in items if i.answer.case in first]
+    unseen = [i for i in items if i.answer.case not in first]
+    if not seen or not unseen:
+        return {}
+    return {
+        "cases": len({i.answer.case for i in unseen}),
+        "shipped": corpus_agreement(unseen, score_items(unseen, shipped_point_model(), shipped_level_model())),
+        "word_overlap_fitted_on_first_cases": corpus_agreement(unseen, _overlap_predictions(seen, unseen)),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--write", action="store_true", help="write the fitted JSON files")
+    parser.add_argument(
+        "--levels-only", action="store_true",
+        help="with --write: refit only the level model, on the shipped point model (the interviewer's "
+             "moves read point credits, so keeping the point model keeps recorded rounds valid)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     catalog = load_catalog()
@@ -495,7 +520,10 @@ def main() -> int:
     labels = [p.label for p in pairs]
     pair_cases = [p.case for p in pairs]
     items = corpus_features(graded, catalog)
-    if args.write:
+    print(json.dumps({"shipped_models_on_cases_added_after_their_fit": shipped_on_unseen_cases(items)}, indent=1), flush=True)
+    if args.write and args.levels_only:
+        point_model = shipped_point_model()
+    elif args.write:
         point_model = fit_point_model(x_pairs, labels)
         POINT_MODEL_FILE.write_text(json.dumps({
             "note": "fitted by bench/fit_scorer.py on bench/corpus/pairs (paraphrase 1, partial 0.5, near miss and opposite 0)",
@@ -507,6 +535,7 @@ def main() -> int:
                           "signs": POINT_SIGNS},
             "held_out_by_case": report["pairs"]["offline_held_out"],  # type: ignore[index]
         }, indent=1) + "\n", encoding="utf-8")
+    if args.write:
         if items:
             x_levels, y_levels, _ = level_rows(items, point_model)
             level_model = fit_level_model(x_levels, y_levels)
@@ -518,10 +547,11 @@ def main() -> int:
                 "thresholds": [round(float(v), 5) for v in level_model.thresholds],
                 "fitted_on": {"answers": len(items), "criteria_rows": len(y_levels),
                               "cases": len({i.answer.case for i in items}), "C": LEVEL_C,
-                              "grader_prompt_version": GRADER_PROMPT_VERSION},
+                              "grader_prompt_version": GRADER_PROMPT_VERSION,
+                              "point_model": "shipped" if args.levels_only else "refitted with it"},
                 "held_out_by_case": (report.get("corpus") or {}).get("offline_held_out", {}),  # type: ignore[union-attr]
             }, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {POINT_MODEL_FILE} and {LEVEL_MODEL_FILE}")
+        print(f"wrote {LEVEL_MODEL_FILE}" + ("" if args.levels_only else f" and {POINT_MODEL_FILE}"))
     print(f"done in {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -66,7 +66,7 @@ class LevelModel:
         score = float(self.weights @ features)
         at_least = 1.0 / (1.0 + np.exp(-(score - self.thresholds)))  # P(>=2), P(>=3), P(>=4)
         bounds = np.concatenate([[1.0], at_least, [0.0]])
-        return np.clip(bounds[:-1] - bounds[1:], 0.0, 1.0)  # P(1) .. P(4)
+        return np.asarray(np.clip(bounds[:-1] - bounds[1:], 0.0, 1.0))  # P(1) .. P(4)
 
     def level(self, features: np.ndarray) -> int:
         return 1 + int(np.argmax(self.probabilities(features)))

@@ -13,7 +13,7 @@ from interviewer.evidence import HEARD, PARTLY_HEARD, CriterionEvidence, MatchSe
 from interviewer.levels import LevelModel, level_features, shipped_level_model
 from interviewer.models import CriterionScore, Level, PointStatus, Rubric, ScoreCard, Verdict
 
-UNREASONED_CAP = 2
+TERM_LIST_CAP = 2
 MISCONCEPTION_CAP = 2
 READY_OVERALL = 3.0
 BORDERLINE_OVERALL = 2.5
@@ -33,13 +33,19 @@ def decide_level(
     settings: MatchSettings | None = None,
     misconception: MisconceptionMatch | None = None,
     model: LevelModel | None = None,
+    case_addressed: bool = False,
 ) -> LevelDecision:
+    """`case_addressed`: the answer states at least part of some key point of the case. Then silence
+    on this criterion is the absence the rubric's level 1 describes ("names no metric"), as the
+    teacher grades it; "not observed" is kept for answers that say nothing the case asks for."""
     settings = settings or MatchSettings()
     model = model or shipped_level_model()
     if not evidence.matches:
         return LevelDecision(None, "No key points are authored for this criterion in this case.")
     best = max(m.credit for m in evidence.matches)
     if best < PARTLY_HEARD and misconception is None:
+        if case_addressed:
+            return LevelDecision(1, "Nothing you said bears on this criterion, though you addressed the case.")
         return LevelDecision(None, "Not observed: nothing said bears on this criterion.")
     features = level_features(evidence, misconception.credit if misconception else 0.0, target)
     level = model.level(features)
@@ -48,11 +54,11 @@ def decide_level(
     summary = f"Heard {heard} of {len(evidence.matches)} key points"
     summary += f", {partly} partly." if partly else "."
     capped = False
-    if not evidence.has_specifics(settings) and level > UNREASONED_CAP:
-        level, capped = UNREASONED_CAP, True
+    if not evidence.has_prose(settings) and level > TERM_LIST_CAP:
+        level, capped = TERM_LIST_CAP, True
         summary += (
-            f" Capped at {UNREASONED_CAP}: the matching statements carry no numbers, reasons or"
-            " decisions (a list of the right terms is not an argument)."
+            f" Capped at {TERM_LIST_CAP}: the matching words are a list of terms, not sentences"
+            " (a list of the right terms is not an argument)."
         )
     if misconception is not None:
         level = min(level, MISCONCEPTION_CAP)
@@ -61,6 +67,11 @@ def decide_level(
             f"{misconception.misconception.correction}"
         )
     return LevelDecision(level, summary, capped, misconception)
+
+
+def case_addressed(evidence: Mapping[str, CriterionEvidence]) -> bool:
+    """Some key point of the case is at least partly stated."""
+    return any(m.credit >= PARTLY_HEARD for found in evidence.values() for m in found.matches)
 
 
 def overall_score(scores: Sequence[CriterionScore]) -> float | None:
@@ -159,12 +170,13 @@ def build_scorecard(
     scores: list[CriterionScore] = []
     card_flags = list(flags)
     quotes = _quotes_by_criterion(evidence, settings)
+    addressed = case_addressed(evidence)
     for criterion in rubric.criteria:
         found = evidence.get(criterion.id, CriterionEvidence(criterion.id, []))
         stated = next((m for m in misconceptions if m.misconception.criterion == criterion.id), None)
-        decision = decide_level(found, target, settings, stated)
+        decision = decide_level(found, target, settings, stated, case_addressed=addressed)
         if decision.capped:
-            card_flags.append(f"{criterion.id}: capped at {UNREASONED_CAP}, no reasoning or numbers")
+            card_flags.append(f"{criterion.id}: capped at {TERM_LIST_CAP}, a list of terms")
         if stated is not None:
             card_flags.append(f"{criterion.id}: at most {MISCONCEPTION_CAP}, a known misconception was stated")
         evidence_quotes = quotes.get(criterion.id, []) if decision.level is not None else []

@@ -35,7 +35,7 @@ ATTACKS: list[dict[str, Any]] = yaml.safe_load(
 )
 ANSWERS = ROOT / "tests" / "content" / "answers"
 BASES = ("strong", "weak")
-UNREASONED_CAP = 2
+TERM_LIST_CAP = 2
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
 
 
@@ -109,7 +109,7 @@ def test_no_attack_raises_the_offline_score(
     for before, after in zip(plain.criteria, attacked.criteria, strict=True):
         ceiling = before.level or 1  # "not observed" is no better than level 1
         if attack["expect"] == "capped":
-            ceiling = max(ceiling, UNREASONED_CAP)
+            ceiling = max(ceiling, TERM_LIST_CAP)
         assert (after.level or 1) <= ceiling, (before.id, before.level, after.level)
     if attack["expect"] == "no_raise":
         assert (attacked.overall or 0) <= (plain.overall or 0)

@@ -11,7 +11,7 @@ from conftest import ROOT
 
 from interviewer.evidence import CriterionEvidence, PointMatch
 from interviewer.models import CriterionScore
-from interviewer.scoring import decide_level, overall_score, verdict
+from interviewer.scoring import case_addressed, decide_level, overall_score, verdict
 
 CASES = ["hierarchical-demand-forecasting", "otif-drop-diagnosis", "rag-sop-contracts", "drill-kv-cache"]
 
@@ -166,11 +166,22 @@ def test_verdict_gates(levels, expected):
     assert verdict(scores, overall_score(scores))[0] == expected
 
 
-def test_level_comes_from_coverage_and_is_capped_without_specifics():
+def test_level_comes_from_coverage_and_a_list_of_terms_is_capped():
     def evidence(credit: float, prose: bool, specific: bool) -> CriterionEvidence:
         return CriterionEvidence("x", [PointMatch(f"p{i}", credit, "q", prose, specific) for i in range(4)])
 
     assert decide_level(evidence(1.0, True, True)).level == 4
-    assert decide_level(evidence(1.0, True, False)).level == 2  # prose without numbers or reasons
+    assert decide_level(evidence(1.0, True, False)).level >= 3  # prose: no cap, the model weighs specifics
+    assert decide_level(evidence(1.0, True, False)).level <= decide_level(evidence(1.0, True, True)).level
     assert decide_level(evidence(1.0, False, False)).level == 2  # a list of terms
     assert decide_level(evidence(0.0, True, True)).level is None  # not observed
+
+
+def test_silence_on_a_criterion_is_level_1_once_the_case_is_addressed():
+    heard = CriterionEvidence("a", [PointMatch("p", 0.9, "we replay last month's orders", True, True)])
+    silent = CriterionEvidence("b", [PointMatch("q", 0.1, None, True, False)])
+    assert case_addressed({"a": heard, "b": silent})
+    assert not case_addressed({"b": silent})
+    decision = decide_level(silent, case_addressed=True)
+    assert decision.level == 1 and "Nothing you said bears" in decision.rationale
+    assert decide_level(silent, case_addressed=False).level is None  # nothing the case asks for

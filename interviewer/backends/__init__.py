@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from interviewer.models import AnyCase, Level, Rubric, ScoreCard, Turn
 from interviewer.policy import Move
+from interviewer.policy.moves import Substitution
 from interviewer.session import RoundState
 
 if TYPE_CHECKING:
@@ -33,8 +34,9 @@ class Interviewer(Protocol):
 
     def opening(self, case: AnyCase) -> str: ...
 
-    def phrase(self, move: Move, context: TurnContext) -> Iterator[str]:
-        """The interviewer's words for the move, as chunks (streamed where the backend can)."""
+    def phrase(self, move: Move, context: TurnContext) -> Iterator[str | Substitution]:
+        """The interviewer's words for the move, as chunks (streamed where the backend can); a
+        Substitution chunk says the reply chose another move than the one given."""
         ...
 
 

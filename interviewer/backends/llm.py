@@ -460,7 +460,7 @@ class LlmInterviewer:
         turn = interviewer_turn_prompt(move, context)
         return _messages(prefix, turn, self.config.system_in_user)
 
-    def phrase(self, move: Move, context: TurnContext) -> Iterator[str]:
+    def phrase(self, move: Move, context: TurnContext) -> Iterator[str | Substitution]:
         messages = self.messages(move, context)
         prefix_chars = len(interviewer_prefix(context.case, context.rubric))
         extra: dict[str, Any] = {}

@@ -63,6 +63,10 @@ class CriterionEvidence:
         """Some evidence for this criterion carries a number, a reason or a decision."""
         return any(m.specific and m.credit >= settings.quote_min_credit for m in self.matches)
 
+    def has_prose(self, settings: MatchSettings) -> bool:
+        """Some evidence for this criterion is sentences, not a list of terms."""
+        return any(m.prose and m.credit >= settings.quote_min_credit for m in self.matches)
+
     def quotes(self, settings: MatchSettings) -> list[str]:
         ranked = sorted(
             (m for m in self.matches if m.quote and m.credit >= settings.quote_min_credit),

@@ -25,10 +25,10 @@ class PointModel:
 
     def logits(self, values: np.ndarray) -> np.ndarray:
         """(..., len(FEATURES)) features -> (...) log-odds that the window states the point."""
-        return values @ self.weights + self.bias
+        return np.asarray(values @ self.weights + self.bias)
 
     def credit(self, values: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-self.logits(values)))
+        return np.asarray(1.0 / (1.0 + np.exp(-self.logits(values))))
 
 
 def read_point_model(path: Path) -> PointModel:

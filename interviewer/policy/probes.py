@@ -16,7 +16,7 @@ import numpy as np
 
 from interviewer.models import AnyCase, FollowUp, Rubric
 from interviewer.policy.heard import Heard, short_quote
-from interviewer.policy.moves import PHASE_COVERED, Move
+from interviewer.policy.moves import PHASE_COVERED, Move, ProbeStyle
 from interviewer.session import RoundState
 from interviewer.text import NUMBER, content_stems
 
@@ -131,6 +131,7 @@ def press_move(
             return None
         return Move("probe", phase, criterion, style="summary")
     quote = heard.quote_for(criterion, avoid=state.spoken)
+    style: ProbeStyle
     if deeper:
         style = "failure" if quote else "deeper"
     elif quote is None:
