@@ -1,8 +1,9 @@
 """From a criterion's evidence to a level: a small calibrated model (ordinal logistic over levels 1-4,
 weights that can only reward evidence and penalise a stated misconception) fitted on the
 teacher-graded corpus by bench/fit_scorer.py. Its coefficients are data
-(level_model.json, reviewed like code), never a pickle. The rules around it stay rules: nothing heard
-is "not observed"; a stated misconception caps the criterion at 2; a list of terms caps it at 2."""
+(level_model.json, reviewed like code), never a pickle. The rules around it stay rules (scoring.py): nothing
+heard is level 1 once the answer addresses the case, else "not observed"; a stated misconception caps
+the criterion at 2; evidence that is only lists of terms caps it at 2."""
 
 from __future__ import annotations
 

@@ -59,10 +59,6 @@ class CriterionEvidence:
             return 0.0
         return float(np.mean([m.credit if m.prose else 0.0 for m in self.matches]))
 
-    def has_specifics(self, settings: MatchSettings) -> bool:
-        """Some evidence for this criterion carries a number, a reason or a decision."""
-        return any(m.specific and m.credit >= settings.quote_min_credit for m in self.matches)
-
     def has_prose(self, settings: MatchSettings) -> bool:
         """Some evidence for this criterion is sentences, not a list of terms."""
         return any(m.prose and m.credit >= settings.quote_min_credit for m in self.matches)
