@@ -10,7 +10,7 @@ Cross-validation is by case (GroupKFold): in each fold both models are fitted on
 the held-out cases are scored end to end. The shipped files are then fitted on everything.
 scikit-learn is needed here only (`pip install -r requirements-train.txt`); the app reads the JSON.
 
-    .venv/bin/python bench/fit_scorer.py [--folds 5] [--write]
+    .venv/bin/python bench/fit_scorer.py [--folds 5] [--write [--levels-only]]
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ from interviewer.evidence.matching import (  # noqa: E402
     stated_among,
 )
 from interviewer.evidence.point_model import POINT_MODEL_FILE, PointModel, shipped_point_model  # noqa: E402
-from interviewer.levels import LEVEL_FEATURES, LEVEL_MODEL_FILE, LevelModel  # noqa: E402
+from interviewer.levels import LEVEL_FEATURES, LEVEL_MODEL_FILE, LevelModel, shipped_level_model  # noqa: E402
 from interviewer.models import AnyCase, CriterionScore, Rubric  # noqa: E402
 from interviewer.scoring import case_addressed, decide_level, overall_score, verdict  # noqa: E402
 
@@ -407,7 +407,7 @@ def _overlap_predictions(
 
 def cross_validate(
     pairs: Sequence[Pair],
-    graded: Sequence[GradedAnswer],
+    items: Sequence[AnswerFeatures],
     catalog: Catalog,
     folds: int,
     statements: Sequence[MisconceptionStatement] = (),
@@ -422,7 +422,6 @@ def cross_validate(
     x_pairs = pair_rows(pairs, catalog)
     labels = [p.label for p in pairs]
     pair_cases = [p.case for p in pairs]
-    items = corpus_features(graded, catalog)
     all_cases = sorted(set(pair_cases) | {i.answer.case for i in items} | set(statement_cases))
     held_credit = np.zeros(len(pairs), np.float32)
     held_overlap = np.zeros(len(pairs), np.float32)
@@ -483,8 +482,6 @@ def shipped_on_unseen_cases(items: Sequence[AnswerFeatures]) -> dict[str, object
     """The shipped JSON models on the corpus answers of the cases added after they were fitted (the
     first library, bench/corpus/content-v2a, is all they saw), beside word overlap fitted on the same
     first cases."""
-    from interviewer.levels import shipped_level_model
-
     first = {path.stem for path in (CONTENTS[0] / "cases").glob("*.yaml")}
     seen = [i for i in items if i.answer.case in first]
     unseen = [i for i in items if i.answer.case not in first]
@@ -495,6 +492,42 @@ def shipped_on_unseen_cases(items: Sequence[AnswerFeatures]) -> dict[str, object
         "shipped": corpus_agreement(unseen, score_items(unseen, shipped_point_model(), shipped_level_model())),
         "word_overlap_fitted_on_first_cases": corpus_agreement(unseen, _overlap_predictions(seen, unseen)),
     }
+
+
+def write_point_model(pairs: Sequence[Pair], catalog: Catalog, report: dict[str, object]) -> PointModel:
+    """Fit the point model on all pairs and write point_model.json."""
+    point_model = fit_point_model(pair_rows(pairs, catalog), [p.label for p in pairs])
+    POINT_MODEL_FILE.write_text(json.dumps({
+        "note": "fitted by bench/fit_scorer.py on bench/corpus/pairs (paraphrase 1, partial 0.5, near miss and opposite 0)",
+        "features": list(FEATURES),
+        "weights": [round(float(w), 5) for w in point_model.weights],
+        "bias": round(point_model.bias, 5),
+        "heard": 0.5,
+        "fitted_on": {"pairs": len(pairs), "cases": len({p.case for p in pairs}), "C": POINT_C,
+                      "signs": POINT_SIGNS},
+        "held_out_by_case": report["pairs"]["offline_held_out"],  # type: ignore[index]
+    }, indent=1) + "\n", encoding="utf-8")
+    return point_model
+
+
+def write_level_model(
+    items: Sequence[AnswerFeatures], point_model: PointModel, report: dict[str, object], levels_only: bool
+) -> None:
+    """Fit the level model on all graded answers under `point_model` and write level_model.json."""
+    x_levels, y_levels, _ = level_rows(items, point_model)
+    level_model = fit_level_model(x_levels, y_levels)
+    LEVEL_MODEL_FILE.write_text(json.dumps({
+        "note": "fitted by bench/fit_scorer.py on bench/corpus/graded.jsonl; teacher: a capable model "
+                f"answering the project's grader prompt (version {GRADER_PROMPT_VERSION})",
+        "features": list(LEVEL_FEATURES),
+        "weights": [round(float(v), 5) for v in level_model.weights],
+        "thresholds": [round(float(v), 5) for v in level_model.thresholds],
+        "fitted_on": {"answers": len(items), "criteria_rows": len(y_levels),
+                      "cases": len({i.answer.case for i in items}), "C": LEVEL_C,
+                      "grader_prompt_version": GRADER_PROMPT_VERSION,
+                      "point_model": "shipped" if levels_only else "refitted with it"},
+        "held_out_by_case": (report.get("corpus") or {}).get("offline_held_out", {}),  # type: ignore[union-attr]
+    }, indent=1) + "\n", encoding="utf-8")
 
 
 def main() -> int:
@@ -514,43 +547,14 @@ def main() -> int:
     print(f"pairs: {len(pairs)} over {len({p.case for p in pairs})} cases; graded answers: {len(graded)} "
           f"over {len({g.case for g in graded})} cases", flush=True)
     statements = [m for m in load_misconception_statements() if m.case in catalog.cases]
-    report = cross_validate(pairs, graded, catalog, args.folds, statements)
-    print(json.dumps(report, indent=1), flush=True)
-    x_pairs = pair_rows(pairs, catalog)
-    labels = [p.label for p in pairs]
-    pair_cases = [p.case for p in pairs]
     items = corpus_features(graded, catalog)
+    report = cross_validate(pairs, items, catalog, args.folds, statements)
+    print(json.dumps(report, indent=1), flush=True)
     print(json.dumps({"shipped_models_on_cases_added_after_their_fit": shipped_on_unseen_cases(items)}, indent=1), flush=True)
-    if args.write and args.levels_only:
-        point_model = shipped_point_model()
-    elif args.write:
-        point_model = fit_point_model(x_pairs, labels)
-        POINT_MODEL_FILE.write_text(json.dumps({
-            "note": "fitted by bench/fit_scorer.py on bench/corpus/pairs (paraphrase 1, partial 0.5, near miss and opposite 0)",
-            "features": list(FEATURES),
-            "weights": [round(float(w), 5) for w in point_model.weights],
-            "bias": round(point_model.bias, 5),
-            "heard": 0.5,
-            "fitted_on": {"pairs": len(pairs), "cases": len(set(pair_cases)), "C": POINT_C,
-                          "signs": POINT_SIGNS},
-            "held_out_by_case": report["pairs"]["offline_held_out"],  # type: ignore[index]
-        }, indent=1) + "\n", encoding="utf-8")
     if args.write:
+        point_model = shipped_point_model() if args.levels_only else write_point_model(pairs, catalog, report)
         if items:
-            x_levels, y_levels, _ = level_rows(items, point_model)
-            level_model = fit_level_model(x_levels, y_levels)
-            LEVEL_MODEL_FILE.write_text(json.dumps({
-                "note": "fitted by bench/fit_scorer.py on bench/corpus/graded.jsonl; teacher: a capable model "
-                        f"answering the project's grader prompt (version {GRADER_PROMPT_VERSION})",
-                "features": list(LEVEL_FEATURES),
-                "weights": [round(float(v), 5) for v in level_model.weights],
-                "thresholds": [round(float(v), 5) for v in level_model.thresholds],
-                "fitted_on": {"answers": len(items), "criteria_rows": len(y_levels),
-                              "cases": len({i.answer.case for i in items}), "C": LEVEL_C,
-                              "grader_prompt_version": GRADER_PROMPT_VERSION,
-                              "point_model": "shipped" if args.levels_only else "refitted with it"},
-                "held_out_by_case": (report.get("corpus") or {}).get("offline_held_out", {}),  # type: ignore[union-attr]
-            }, indent=1) + "\n", encoding="utf-8")
+            write_level_model(items, point_model, report, args.levels_only)
         print(f"wrote {LEVEL_MODEL_FILE}" + ("" if args.levels_only else f" and {POINT_MODEL_FILE}"))
     print(f"done in {time.perf_counter() - started:.0f} s")
     return 0

@@ -149,7 +149,8 @@ def main() -> int:
         pairs = [p for p in load_pairs(PAIRS) if p.case in catalog.cases]
         graded = [g for g in load_graded(GRADED) if g.case in catalog.cases]
         statements = [m for m in load_misconception_statements() if m.case in catalog.cases]
-        report.update(fit_scorer.cross_validate(pairs, graded, catalog, args.folds, statements))
+        items = fit_scorer.corpus_features(graded, catalog)
+        report.update(fit_scorer.cross_validate(pairs, items, catalog, args.folds, statements))
     if args.only in (None, "saf"):
         if not SAF_ZIP.exists():
             report["saf"] = f"skipped: SAF data not found at {SAF_ZIP}"

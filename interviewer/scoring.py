@@ -33,9 +33,9 @@ def decide_level(
     settings: MatchSettings | None = None,
     misconception: MisconceptionMatch | None = None,
     model: LevelModel | None = None,
-    case_addressed: bool = False,
+    addressed: bool = False,
 ) -> LevelDecision:
-    """`case_addressed`: the answer states at least part of some key point of the case. Then silence
+    """`addressed`: the answer states at least part of some key point of the case. Then silence
     on this criterion is the absence the rubric's level 1 describes ("names no metric"), as the
     teacher grades it; "not observed" is kept for answers that say nothing the case asks for."""
     settings = settings or MatchSettings()
@@ -44,7 +44,7 @@ def decide_level(
         return LevelDecision(None, "No key points are authored for this criterion in this case.")
     best = max(m.credit for m in evidence.matches)
     if best < PARTLY_HEARD and misconception is None:
-        if case_addressed:
+        if addressed:
             return LevelDecision(1, "Nothing you said bears on this criterion, though you addressed the case.")
         return LevelDecision(None, "Not observed: nothing said bears on this criterion.")
     features = level_features(evidence, misconception.credit if misconception else 0.0, target)
@@ -174,7 +174,7 @@ def build_scorecard(
     for criterion in rubric.criteria:
         found = evidence.get(criterion.id, CriterionEvidence(criterion.id, []))
         stated = next((m for m in misconceptions if m.misconception.criterion == criterion.id), None)
-        decision = decide_level(found, target, settings, stated, case_addressed=addressed)
+        decision = decide_level(found, target, settings, stated, addressed=addressed)
         if decision.capped:
             card_flags.append(f"{criterion.id}: capped at {TERM_LIST_CAP}, a list of terms")
         if stated is not None:

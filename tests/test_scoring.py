@@ -182,6 +182,6 @@ def test_silence_on_a_criterion_is_level_1_once_the_case_is_addressed():
     silent = CriterionEvidence("b", [PointMatch("q", 0.1, None, True, False)])
     assert case_addressed({"a": heard, "b": silent})
     assert not case_addressed({"b": silent})
-    decision = decide_level(silent, case_addressed=True)
+    decision = decide_level(silent, addressed=True)
     assert decision.level == 1 and "Nothing you said bears" in decision.rationale
-    assert decide_level(silent, case_addressed=False).level is None  # nothing the case asks for
+    assert decide_level(silent, addressed=False).level is None  # nothing the case asks for
