@@ -220,7 +220,7 @@ def round_clock(session_id: str) -> None:
     paused = svc.is_paused(session_id)
     if svc.tick(session_id) is not None:  # a phase overran while the candidate was silent
         st.rerun(scope="app")
-    st.markdown(clock_html(view, paused), unsafe_allow_html=True)
+    st.html(clock_html(view, paused))  # sanitised HTML of our own, escaped text; never the candidate's words
     budget = view.state.round_budget_s
     st.progress(min(1.0, max(0.0, view.now_s / budget)) if budget > 0 else 0.0)
     if view.round_remaining_s <= 0 and not paused:

@@ -57,7 +57,7 @@ def end_and_score(at: AppTest) -> AppTest:
 
 
 def round_header(at: AppTest) -> str:
-    found = [m.value for m in at.markdown if 'class="round-bar"' in m.value]
+    found = [h.proto.body for h in at.get("html") if 'class="round-bar"' in h.proto.body]
     assert found, "no round header"
     return found[0]
 
