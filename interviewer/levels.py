@@ -24,7 +24,7 @@ LEVEL_FEATURES: tuple[str, ...] = (
     "top2_credit",
     "share_heard",
     "share_partly",
-    "prose_partly",
+    "prose_share",
     "specific",
     "misconception",
 )
@@ -40,10 +40,7 @@ def level_features(evidence: CriterionEvidence, misconception_credit: float, tar
     credits = sorted((m.credit if m.credit >= PARTLY_HEARD else 0.0 for m in evidence.matches), reverse=True) or [0.0]
     shifted = [min(1.0, max(0.0, c - shift)) for c in credits]
     count = len(credits)
-    # Both scale with what was stated: one stray sentence that half-resembles a point is prose with a
-    # number in it, and as a flag it would weigh as much as a criterion answered in full.
-    prose_partly = sum(m.prose and m.credit >= PARTLY_HEARD for m in evidence.matches) / count
-    specific = any(m.specific and m.credit >= HEARD for m in evidence.matches)
+    specific = any(m.specific and m.credit >= PARTLY_HEARD for m in evidence.matches)
     return np.array(
         [
             float(np.mean(shifted)),
@@ -51,7 +48,7 @@ def level_features(evidence: CriterionEvidence, misconception_credit: float, tar
             float(np.mean(shifted[:2])),
             sum(c >= HEARD for c in credits) / count,
             sum(c >= PARTLY_HEARD for c in credits) / count,
-            prose_partly,
+            evidence.prose_coverage / max(evidence.coverage, 1e-6) if evidence.coverage else 0.0,
             float(specific),
             misconception_credit,
         ],

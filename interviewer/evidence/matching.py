@@ -2,9 +2,7 @@
 
 Each key point is compared with every window of one to three adjacent sentences (features.py); the
 fitted point model turns the features into a credit (0-1); the window with the highest credit is the
-evidence. The quote, verbatim, is its best single sentence when that sentence alone is heard (or
-partly heard) as the window is, else the whole window: the card never quotes one sentence for what
-two said together.
+evidence and its best single sentence is the quote, verbatim.
 """
 
 from __future__ import annotations
@@ -54,6 +52,13 @@ class CriterionEvidence:
     def coverage(self) -> float:
         return float(np.mean([m.credit for m in self.matches])) if self.matches else 0.0
 
+    @property
+    def prose_coverage(self) -> float:
+        """Coverage counting only key points matched by sentences, not by lists of terms."""
+        if not self.matches:
+            return 0.0
+        return float(np.mean([m.credit if m.prose else 0.0 for m in self.matches]))
+
     def has_prose(self, settings: MatchSettings) -> bool:
         """Some evidence for this criterion is sentences, not a list of terms."""
         return any(m.prose and m.credit >= settings.quote_min_credit for m in self.matches)
@@ -84,8 +89,7 @@ def point_features(
 
 
 def matches_from(points: Sequence[str], features: PairFeatures, model: PointModel) -> list[PointMatch]:
-    """Each point's best window under the model, its credit, and as quote the words that earned it:
-    the window's best sentence when that sentence alone earns the same status, else the window."""
+    """Each point's best window under the model, its credit and its best single sentence as quote."""
     if not features.windows:
         return [PointMatch(p, 0.0, None, False, False) for p in points]
     logits = np.round(model.logits(features.values), 4)  # rounded: stable across batch shapes
@@ -93,27 +97,23 @@ def matches_from(points: Sequence[str], features: PairFeatures, model: PointMode
     matches = []
     for row, point in enumerate(points):
         best = int(np.argmax(logits[row]))
-        credit = _credit(float(logits[row, best]))
+        credit = float(1.0 / (1.0 + np.exp(-logits[row, best])))
         window = features.windows[best]
         if not window.prose and credit < HEARD:
             # a list of terms, a table row or markup is partial evidence of nothing: it counts only
             # when it states the point outright
             credit = min(credit, NOT_PARTIAL)
         quoted = max(window.sentences, key=lambda i: float(logits[row, single[i]]))
-        alone = features.windows[single[quoted]]
-        quote = alone.text if _status(_credit(float(logits[row, single[quoted]]))) == _status(credit) else window.text
         matches.append(
-            PointMatch(point, round(credit, 4), quote if credit >= PARTLY_HEARD else None, window.prose, window.specific)
+            PointMatch(
+                point,
+                round(credit, 4),
+                features.sentences[quoted].text if credit >= PARTLY_HEARD else None,
+                window.prose,
+                window.specific,
+            )
         )
     return matches
-
-
-def _credit(logit: float) -> float:
-    return float(1.0 / (1.0 + np.exp(-logit)))
-
-
-def _status(credit: float) -> int:
-    return int(credit >= PARTLY_HEARD) + int(credit >= HEARD)
 
 
 def match_points(
