@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -24,7 +25,7 @@ LEVEL_FEATURES: tuple[str, ...] = (
     "top2_credit",
     "share_heard",
     "share_partly",
-    "prose_share",
+    "prose_partly",
     "specific",
     "misconception",
 )
@@ -40,7 +41,10 @@ def level_features(evidence: CriterionEvidence, misconception_credit: float, tar
     credits = sorted((m.credit if m.credit >= PARTLY_HEARD else 0.0 for m in evidence.matches), reverse=True) or [0.0]
     shifted = [min(1.0, max(0.0, c - shift)) for c in credits]
     count = len(credits)
-    specific = any(m.specific and m.credit >= PARTLY_HEARD for m in evidence.matches)
+    # Both scale with what was stated: one stray sentence that half-resembles a point is prose with a
+    # number in it, and as a flag it would weigh as much as a criterion answered in full.
+    prose_partly = sum(m.prose and m.credit >= PARTLY_HEARD for m in evidence.matches) / count
+    specific = any(m.specific and m.credit >= HEARD for m in evidence.matches)
     return np.array(
         [
             float(np.mean(shifted)),
@@ -48,12 +52,19 @@ def level_features(evidence: CriterionEvidence, misconception_credit: float, tar
             float(np.mean(shifted[:2])),
             sum(c >= HEARD for c in credits) / count,
             sum(c >= PARTLY_HEARD for c in credits) / count,
-            evidence.prose_coverage / max(evidence.coverage, 1e-6) if evidence.coverage else 0.0,
+            prose_partly,
             float(specific),
             misconception_credit,
         ],
         np.float32,
     )
+
+
+# How a level is read from the model's distribution over 1-4: the most probable level ("mode"), or the
+# highest level reached with probability at least one half ("median"). They differ where the middle
+# levels share the mass: P(2) 0.41, P(3) 0.34, P(4) 0.20 is a 2 by mode and a 3 by median.
+DecisionRule = Literal["mode", "median"]
+DECISION_RULES: tuple[DecisionRule, ...] = get_args(DecisionRule)
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,7 @@ class LevelModel:
 
     weights: np.ndarray  # (features,)
     thresholds: np.ndarray  # (3,), increasing
+    decision: DecisionRule = "mode"
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         score = float(self.weights @ features)
@@ -70,7 +82,12 @@ class LevelModel:
         return np.asarray(np.clip(bounds[:-1] - bounds[1:], 0.0, 1.0))  # P(1) .. P(4)
 
     def level(self, features: np.ndarray) -> int:
+        if self.decision == "median":
+            return 1 + int(np.sum(float(self.weights @ features) >= self.thresholds))
         return 1 + int(np.argmax(self.probabilities(features)))
+
+    def with_decision(self, decision: DecisionRule) -> LevelModel:
+        return LevelModel(self.weights, self.thresholds, decision)
 
 
 def read_level_model(path: Path) -> LevelModel:
@@ -80,7 +97,10 @@ def read_level_model(path: Path) -> LevelModel:
             f"{path}: features {data['features']} do not match the code's {list(LEVEL_FEATURES)}; "
             "refit with bench/fit_scorer.py"
         )
-    return LevelModel(np.array(data["weights"], np.float32), np.array(data["thresholds"], np.float32))
+    decision = data.get("decision", "mode")
+    if decision not in DECISION_RULES:
+        raise ValueError(f"{path}: decision {decision!r} is not one of {list(DECISION_RULES)}")
+    return LevelModel(np.array(data["weights"], np.float32), np.array(data["thresholds"], np.float32), decision)
 
 
 @lru_cache(maxsize=1)

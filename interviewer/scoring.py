@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from interviewer.evidence import HEARD, PARTLY_HEARD, CriterionEvidence, MatchSettings, MisconceptionMatch
+from interviewer.evidence import (
+    HEARD,
+    NOT_PARTIAL,
+    PARTLY_HEARD,
+    CriterionEvidence,
+    MatchSettings,
+    MisconceptionMatch,
+)
 from interviewer.levels import LevelModel, level_features, shipped_level_model
 from interviewer.models import CriterionScore, Level, PointStatus, Rubric, ScoreCard, Verdict
 
@@ -70,8 +77,13 @@ def decide_level(
 
 
 def case_addressed(evidence: Mapping[str, CriterionEvidence]) -> bool:
-    """Some key point of the case is at least partly stated."""
-    return any(m.credit >= PARTLY_HEARD for found in evidence.values() for m in found.matches)
+    """Some key point of the case is at least partly stated, or a list of terms comes near one (it
+    states nothing, so its criteria get level 1 rather than "not observed")."""
+    return any(
+        m.credit >= PARTLY_HEARD or (not m.prose and m.credit >= NOT_PARTIAL)
+        for found in evidence.values()
+        for m in found.matches
+    )
 
 
 def overall_score(scores: Sequence[CriterionScore]) -> float | None:

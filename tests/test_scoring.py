@@ -185,3 +185,31 @@ def test_silence_on_a_criterion_is_level_1_once_the_case_is_addressed():
     decision = decide_level(silent, addressed=True)
     assert decision.level == 1 and "Nothing you said bears" in decision.rationale
     assert decide_level(silent, addressed=False).level is None  # nothing the case asks for
+
+
+def test_the_median_rule_reads_the_level_the_model_reaches_with_even_odds():
+    import numpy as np
+
+    from interviewer.levels import LevelModel
+
+    # score 3.86 against thresholds 0.91 / 3.71 / 5.23: P(1..4) about 0.05 / 0.41 / 0.34 / 0.20
+    model = LevelModel(np.array([1.0], np.float32), np.array([0.91, 3.71, 5.23], np.float32))
+    features = np.array([3.86], np.float32)
+    assert model.with_decision("mode").level(features) == 2  # the single most probable level
+    assert model.with_decision("median").level(features) == 3  # P(level >= 3) = 0.54
+    for score in (-5.0, 0.0, 2.0, 4.0, 6.0, 10.0):  # the two rules agree far from the middle
+        x = np.array([score], np.float32)
+        assert abs(model.with_decision("mode").level(x) - model.with_decision("median").level(x)) <= 1
+    assert model.with_decision("median").level(np.array([10.0], np.float32)) == 4
+    assert model.with_decision("median").level(np.array([-5.0], np.float32)) == 1
+
+
+def test_a_level_model_file_with_an_unknown_decision_rule_is_refused(tmp_path):
+    from interviewer.levels import LEVEL_MODEL_FILE, read_level_model
+
+    data = json.loads(LEVEL_MODEL_FILE.read_text())
+    assert read_level_model(LEVEL_MODEL_FILE).decision == data.get("decision", "mode")
+    broken = tmp_path / "level_model.json"
+    broken.write_text(json.dumps({**data, "decision": "average"}))
+    with pytest.raises(ValueError, match=r"level_model\.json: decision 'average'"):
+        read_level_model(broken)

@@ -3,6 +3,7 @@ known wrong claims. Features (features.py) are combined by a fitted model (point
 
 from interviewer.evidence.matching import (
     HEARD,
+    NOT_PARTIAL,
     PARTLY_HEARD,
     CriterionEvidence,
     MatchSettings,
@@ -16,6 +17,7 @@ from interviewer.evidence.windows import AnswerText, split_answers
 
 __all__ = [
     "HEARD",
+    "NOT_PARTIAL",
     "PARTLY_HEARD",
     "AnswerText",
     "CriterionEvidence",

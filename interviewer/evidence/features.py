@@ -2,7 +2,8 @@
 
 For every (key point, window) pair:
 - soft_recall: per content word piece of the point, the best cosine of its contextual MiniLM vector
-  with any piece of the window (BERTScore-style), prompt words weighted down;
+  with any piece of the window's leading sentence (BERTScore-style), prompt words weighted down; the
+  window's other sentences add only the point's own words (_window_pieces);
 - soft_recall_weakest: the mean of the two worst-matched pieces of the point (outside the prompt): a
   near miss shares most words but leaves out the one idea that makes the point;
 - soft_precision: the same from the window's side: how much of what the window says is the point;
@@ -48,6 +49,7 @@ FEATURES: tuple[str, ...] = (
 INDEX = {name: i for i, name in enumerate(FEATURES)}
 SOFT_PROMPT_WEIGHT = 0.3
 SEGMENT_WORDS = 95
+SAME_WORD = 0.7  # a word piece this similar to a piece of the point is taken as that word
 
 NEGATION = re.compile(
     r"\b(not|no|never|without|none|nothing|neither|nor|cannot|can't|don't|doesn't|didn't|isn't|aren't|"
@@ -133,15 +135,12 @@ def _soft_scores(
     similarity = np.maximum(np.concatenate(pieces) @ np.concatenate(tokens).T, 0.0)
     lengths = [len(sv) for sv in sentence_tokens]
     starts = np.cumsum([0, *lengths])[:-1]
-    n_sentences = len(sentence_tokens)
-    # recall: best token per point piece and sentence, then best sentence of the window
-    per_sentence = np.zeros((similarity.shape[0], n_sentences), np.float32)
+    # best token per point piece and sentence
+    per_sentence = np.zeros((similarity.shape[0], len(sentence_tokens)), np.float32)
     for index, length in enumerate(lengths):
         if length:
             per_sentence[:, index] = similarity[:, starts[index] : starts[index] + length].max(axis=1)
-    per_window = np.empty((similarity.shape[0], n_windows), np.float32)
-    for column, members in enumerate(membership):
-        per_window[:, column] = per_sentence[:, members].max(axis=1)
+    counts = np.array(lengths, np.float32)
     row = 0
     for index, pv in enumerate(point_vectors):
         count = len(pv.pieces)
@@ -151,7 +150,7 @@ def _soft_scores(
             [SOFT_PROMPT_WEIGHT if stem(p.lstrip("#")) in prompt_stems else 1.0 for p in pv.pieces],
             np.float32,
         )
-        block = per_window[row : row + count]
+        block = _window_pieces(per_sentence[row : row + count], weights, membership)  # (pieces, windows)
         recall[index] = weights @ block / max(float(weights.sum()), 1e-6)
         own = block[weights == 1.0] if (weights == 1.0).any() else block
         weakest[index] = np.sort(own, axis=0)[: min(2, len(own))].mean(axis=0)
@@ -161,10 +160,27 @@ def _soft_scores(
             [best_piece[starts[i] : starts[i] + n].sum() if n else 0.0 for i, n in enumerate(lengths)],
             np.float32,
         )
-        counts = np.array(lengths, np.float32)
         precision[index] = (membership @ sums) / np.maximum(membership @ counts, 1.0)
         row += count
     return recall, weakest, precision
+
+
+def _window_pieces(per_sentence: np.ndarray, weights: np.ndarray, membership: np.ndarray) -> np.ndarray:
+    """(pieces, windows) how well each piece of one point is matched in each window.
+
+    A window is read from its member sentence that states most of the point; another member adds to
+    a piece only where it uses that very word (similarity >= SAME_WORD). A looser maximum over all
+    the window's words would add up the background similarity of unrelated sentences into a point
+    that none of them states."""
+    sentence_recall = weights @ per_sentence  # (sentences,)
+    ranked = np.where(membership, sentence_recall[None, :], -np.inf)
+    best = ranked.argmax(axis=1)  # (windows,) the leading sentence of each window
+    values = per_sentence[:, best]
+    others = membership.copy()
+    others[np.arange(len(best)), best] = False
+    added = np.where(others[None, :, :] & (per_sentence[:, None, :] >= SAME_WORD), per_sentence[:, None, :], 0.0)
+    combined: np.ndarray = np.maximum(values, added.max(axis=2))
+    return combined
 
 
 def _lexical(points: list[str], window_stems: list[set[str]], prompt_stems: set[str]) -> tuple[np.ndarray, np.ndarray]:

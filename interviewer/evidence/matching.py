@@ -2,7 +2,9 @@
 
 Each key point is compared with every window of one to three adjacent sentences (features.py); the
 fitted point model turns the features into a credit (0-1); the window with the highest credit is the
-evidence and its best single sentence is the quote, verbatim.
+evidence. The quote, verbatim, is its best single sentence when that sentence alone is heard (or
+partly heard) as the window is, else the whole window: the card never quotes one sentence for what
+two said together.
 """
 
 from __future__ import annotations
@@ -52,13 +54,6 @@ class CriterionEvidence:
     def coverage(self) -> float:
         return float(np.mean([m.credit for m in self.matches])) if self.matches else 0.0
 
-    @property
-    def prose_coverage(self) -> float:
-        """Coverage counting only key points matched by sentences, not by lists of terms."""
-        if not self.matches:
-            return 0.0
-        return float(np.mean([m.credit if m.prose else 0.0 for m in self.matches]))
-
     def has_prose(self, settings: MatchSettings) -> bool:
         """Some evidence for this criterion is sentences, not a list of terms."""
         return any(m.prose and m.credit >= settings.quote_min_credit for m in self.matches)
@@ -88,32 +83,42 @@ def point_features(
     return pair_features(PointTexts(list(points), prompt), text, windows(text), embedder)
 
 
-def matches_from(points: Sequence[str], features: PairFeatures, model: PointModel) -> list[PointMatch]:
-    """Each point's best window under the model, its credit and its best single sentence as quote."""
+def matches_from(
+    points: Sequence[str], features: PairFeatures, model: PointModel, single_sentences: bool = False
+) -> list[PointMatch]:
+    """Each point's best window under the model, its credit, and as quote the words that earned it:
+    the window's best sentence when that sentence alone earns the same status, else the window.
+    With single_sentences, only windows of one sentence count."""
     if not features.windows:
         return [PointMatch(p, 0.0, None, False, False) for p in points]
     logits = np.round(model.logits(features.values), 4)  # rounded: stable across batch shapes
+    if single_sentences:
+        logits[:, [len(w.sentences) > 1 for w in features.windows]] = -np.inf
     single = {w.sentences[0]: col for col, w in enumerate(features.windows) if len(w.sentences) == 1}
     matches = []
     for row, point in enumerate(points):
         best = int(np.argmax(logits[row]))
-        credit = float(1.0 / (1.0 + np.exp(-logits[row, best])))
+        credit = _credit(float(logits[row, best]))
         window = features.windows[best]
         if not window.prose and credit < HEARD:
             # a list of terms, a table row or markup is partial evidence of nothing: it counts only
             # when it states the point outright
             credit = min(credit, NOT_PARTIAL)
         quoted = max(window.sentences, key=lambda i: float(logits[row, single[i]]))
+        alone = features.windows[single[quoted]]
+        quote = alone.text if _status(_credit(float(logits[row, single[quoted]]))) == _status(credit) else window.text
         matches.append(
-            PointMatch(
-                point,
-                round(credit, 4),
-                features.sentences[quoted].text if credit >= PARTLY_HEARD else None,
-                window.prose,
-                window.specific,
-            )
+            PointMatch(point, round(credit, 4), quote if credit >= PARTLY_HEARD else None, window.prose, window.specific)
         )
     return matches
+
+
+def _credit(logit: float) -> float:
+    return float(1.0 / (1.0 + np.exp(-logit)))
+
+
+def _status(credit: float) -> int:
+    return int(credit >= PARTLY_HEARD) + int(credit >= HEARD)
 
 
 def match_points(
@@ -178,9 +183,16 @@ def stated_misconceptions(
     model: PointModel | None = None,
 ) -> list[MisconceptionMatch]:
     """The wrong claims the candidate's words state, strongest first."""
+    if not misconceptions:
+        return []
     texts = [m.claim for m in misconceptions] + [m.correction for m in misconceptions]
-    matches = match_points(texts, answers, embedder, prompt, model)
-    return stated_among(misconceptions, matches[: len(misconceptions)], matches[len(misconceptions):])
+    features = point_features(texts, answers, embedder, prompt)
+    model = model or shipped_point_model()
+    # a wrong claim is pinned on one sentence the candidate said (the pushback quotes it); the
+    # correct view may take several
+    claims = matches_from(texts, features, model, single_sentences=True)[: len(misconceptions)]
+    corrections = matches_from(texts, features, model)[len(misconceptions):]
+    return stated_among(misconceptions, claims, corrections)
 
 
 def stated_among(

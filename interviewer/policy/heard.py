@@ -62,11 +62,12 @@ class Heard:
         )
 
     def earns_credit(self, sentence: str) -> bool:
-        """The sentence is the quote that earned some key point (of any criterion) its credit, and says
+        """The sentence is (in) the quote that earned some key point (of any criterion) its credit, and says
         it the same way round: "gaps are never filled" is a key point, "I'd fill the gaps" resembles it
         in its words but says the opposite."""
         return any(
-            m.quote == sentence and m.credit >= HEARD and negated(m.point) == negated(sentence)
+            m.quote is not None and sentence in m.quote and m.credit >= HEARD
+            and negated(m.point) == negated(sentence)
             for found in self.evidence.values()
             for m in found.matches
         )
