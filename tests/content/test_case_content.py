@@ -10,7 +10,16 @@ from conftest import ROOT
 from interviewer.catalog import load_catalog
 
 ANSWERS = ROOT / "tests" / "content" / "answers"
-CASE_IDS = sorted(load_catalog().cases)
+# Known misses of the offline scorer, kept visible: strict, so a fix shows up as an unexpected pass.
+KNOWN_MISSES = {
+    "drill-pinball-loss-quantiles": "the strong answer states the points in its own numbers (0.9 and 0.1 "
+    "for tau and one minus tau, 'Gaussian ... one width' for 'normal ... one spread'); the point model "
+    "hears most of them only partly, so correctness is 2 (P(2) 0.42 against P(3) 0.33) and overall 2.6",
+}
+CASE_IDS = [
+    pytest.param(c, marks=pytest.mark.xfail(reason=KNOWN_MISSES[c], strict=True)) if c in KNOWN_MISSES else c
+    for c in sorted(load_catalog().cases)
+]
 
 
 def test_the_library_has_the_promised_mix(catalog):
